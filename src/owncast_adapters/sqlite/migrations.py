@@ -1,0 +1,28 @@
+"""Versioned schema migrations, applied in order by ``Database.open``.
+
+The schema version lives in ``PRAGMA user_version``. Append new migrations with the next
+version number; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import sqlite_utils
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step; ``apply`` runs inside a transaction."""
+
+    version: int
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+def _config_table(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE TABLE config (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "configuration table", _config_table),)

@@ -1,0 +1,1 @@
+"""Video storage adapters (local disk, S3)."""

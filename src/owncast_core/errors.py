@@ -1,0 +1,50 @@
+"""Errors the core raises and adapters translate their library errors into.
+
+Adapters raise these (``raise ... from exc``) instead of returning ``None`` for a failure.
+"""
+
+from __future__ import annotations
+
+
+class OwncastError(Exception):
+    """Base class of every error owncast-py raises on purpose."""
+
+
+class ValidationError(OwncastError, ValueError):
+    """Input that breaks a rule; the message is safe to show to the user."""
+
+
+class NotFoundError(OwncastError, LookupError):
+    """The thing asked for does not exist (or is not served here)."""
+
+
+class StorageError(OwncastError):
+    """A repository or storage backend failed (database locked, disk full, S3 unreachable)."""
+
+
+class DiskFullError(StorageError):
+    """No space left on the device holding the data directory."""
+
+
+class StreamKeyRejected(OwncastError):
+    """A publisher used a stream key that is not configured."""
+
+
+class StreamAlreadyLive(OwncastError):
+    """A second publisher tried to go live while one is live."""
+
+
+class TranscoderError(OwncastError):
+    """The transcoder could not start or failed."""
+
+
+class TranscoderGone(TranscoderError):
+    """The transcoder stopped reading its input (it exited or crashed)."""
+
+
+class AuthenticationError(OwncastError):
+    """Missing or wrong credentials."""
+
+
+class PermissionDenied(OwncastError):
+    """Authenticated, but not allowed to do this."""

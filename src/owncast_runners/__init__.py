@@ -1,0 +1,1 @@
+"""Runners: the composition root, settings, the Starlette web app and the CLI."""

@@ -1,0 +1,183 @@
+"""Running the whole server: database, RTMP ingest, web app and background jobs.
+
+``OwncastServer`` is the embedding entry point::
+
+    server = OwncastServer(Settings(data_dir=Path("data"), web_port=0, rtmp_port=0))
+    await server.start()
+    ...  # server.web_port / server.rtmp_port hold the bound ports
+    await server.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Awaitable, Callable
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config as HypercornConfig
+
+from owncast_runners.container import Container
+from owncast_runners.settings import Settings
+
+log = logging.getLogger("owncast")
+
+CLEANUP_INTERVAL_SECONDS = 60.0
+VIEWER_PRUNE_SECONDS = 5.0
+
+
+class OwncastServer:
+    """Starts and stops every part in order; stopping ends the broadcast and its transcoder,
+    waits for background work and closes the database."""
+
+    def __init__(self, settings: Settings, container: Container | None = None) -> None:
+        self.settings = settings
+        self.container = container or Container(settings=settings)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._web_shutdown = asyncio.Event()
+        self._web_task: asyncio.Task[None] | None = None
+        self._sockets: list[socket.socket] = []
+        self.web_port = settings.web_port
+        self.rtmp_port = settings.rtmp_port
+
+    async def start(self) -> None:
+        c = self.container
+        for path in (self.settings.data_dir, self.settings.hls_dir, self.settings.public_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        database = c.database()
+        await database.open()
+        config = c.config()
+        await config.load()
+        if self.settings.admin_password:
+            await config.set_admin_password(self.settings.admin_password)
+            log.info("admin password set from the command line")
+        bus = c.bus()
+        bus.subscribe(c.viewers().on_event)
+
+        self._sockets = bind_sockets(self.settings.web_host, self.settings.web_port)
+        self.web_port = self._sockets[0].getsockname()[1]
+        hyper = HypercornConfig()
+        hyper.accesslog = None
+        hyper.errorlog = logging.getLogger("hypercorn.error")
+        hyper.graceful_timeout = 2.0
+        hyper.keep_alive_timeout = 75.0
+        hyper.bind = [f"fd://{s.fileno()}" for s in self._sockets]
+        app = c.web_app()
+        self._web_task = asyncio.create_task(
+            serve(app, hyper, shutdown_trigger=self._web_shutdown.wait, mode="asgi"),  # type: ignore[arg-type]
+            name="web",
+        )
+
+        rtmp = c.rtmp_server()
+        await rtmp.start()
+        self.rtmp_port = rtmp.port
+
+        self._every(CLEANUP_INTERVAL_SECONDS, self._cleanup, "hls-cleanup")
+        self._every(VIEWER_PRUNE_SECONDS, self._prune_viewers, "viewer-prune")
+        self._every(self.settings.backup_interval_seconds, self._backup, "db-backup")
+
+        keys = ", ".join(k.key for k in config.stream_keys())
+        log.info("web server listening on %s port %d", " and ".join(self.settings.web_host), self.web_port)
+        log.info("RTMP ingest listening on port %d", self.rtmp_port)
+        log.info(
+            "point OBS at rtmp://<this host>:%d/live with stream key %s (or publish to "
+            "rtmp://<this host>:%d/live/<key>)", self.rtmp_port, keys, self.rtmp_port,
+        )
+
+    async def stop(self) -> None:
+        """Stop everything; safe to call once after ``start`` (also after a partial start)."""
+        c = self.container
+        log.info("shutting down")
+        with contextlib.suppress(Exception):
+            await c.rtmp_server().stop()
+        stream = c.stream()
+        try:
+            await stream.wait_offline(timeout=10)
+        except TimeoutError:
+            log.warning("the stream did not end within 10 s; stopping the transcoder")
+            await stream.disconnect()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self._web_shutdown.set()
+        if self._web_task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._web_task, timeout=5)
+        for sock in self._sockets:
+            sock.close()
+        with contextlib.suppress(Exception):
+            await stream.storage.close()
+        database = c.database()
+        with contextlib.suppress(Exception):
+            await database.backup()
+        await database.close()
+        log.info("stopped")
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Start, wait for ``stop`` to be set, stop."""
+        await self.start()
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()
+
+    # background jobs ------------------------------------------------------------------------
+    def _every(self, seconds: float, job: Callable[[], Awaitable[None]], name: str) -> None:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(seconds)
+                try:
+                    await job()
+                except Exception:
+                    log.exception("background job %s failed", name)
+
+        self._tasks.append(asyncio.create_task(loop(), name=name))
+
+    async def _cleanup(self) -> None:
+        stream = self.container.stream()
+        if stream.status().connected:
+            await stream.storage.cleanup()
+
+    async def _prune_viewers(self) -> None:
+        self.container.viewers().prune()
+
+    async def _backup(self) -> None:
+        path = await self.container.database().backup()
+        log.info("database backed up to %s", path)
+
+
+def bind_sockets(hosts: tuple[str, ...], port: int) -> list[socket.socket]:
+    """Listening TCP sockets on every host (IPv6 ones v6-only, so ``0.0.0.0`` and ``::`` coexist).
+
+    With ``port`` 0 the first socket picks a free port and the others reuse it. A host whose
+    address family is unavailable (no IPv6 on the machine) is skipped with a log line.
+    """
+    sockets: list[socket.socket] = []
+    for host in hosts:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError as exc:
+            log.warning("cannot listen on %s: %s", host, exc)
+            continue
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            sock.close()
+            if sockets or family == socket.AF_INET6:
+                log.warning("cannot listen on %s port %d: %s", host, port, exc)
+                continue
+            raise
+        sock.listen(1024)
+        sock.setblocking(False)
+        port = sock.getsockname()[1]
+        sockets.append(sock)
+    if not sockets:
+        raise OSError(f"could not listen on any of {hosts} port {port}")
+    return sockets

@@ -1,0 +1,104 @@
+"""Bootstrap settings: where data lives and which ports to listen on.
+
+Resolved once at start-up from, in increasing precedence: defaults, ``OWNCAST_*`` environment
+variables, command-line flags. Runtime settings (title, keys, variants...) are not here: they
+live in the ConfigRepository and change through the admin API.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Typed bootstrap settings. Paths are derived from ``data_dir`` unless set explicitly."""
+
+    data_dir: Path = Path("data")
+    web_host: tuple[str, ...] = ("0.0.0.0", "::")
+    web_port: int = 8080
+    rtmp_host: str = "0.0.0.0"
+    rtmp_port: int = 1935
+    database: Path | None = None
+    stream_key: str | None = None
+    admin_password: str | None = None
+    log_level: str = "INFO"
+    backup_interval_seconds: float = 3600.0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def database_path(self) -> Path:
+        return self.database if self.database is not None else self.data_dir / "owncast.db"
+
+    @property
+    def hls_dir(self) -> Path:
+        return self.data_dir / "hls"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backup"
+
+    @property
+    def thumbnail_path(self) -> Path:
+        return self.data_dir / "thumbnail.jpg"
+
+    @property
+    def public_dir(self) -> Path:
+        return self.data_dir / "public"
+
+    @property
+    def emoji_dir(self) -> Path:
+        return self.data_dir / "emoji"
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """A copy with the given fields replaced; ``None`` values are ignored."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+ENV_PREFIX = "OWNCAST_"
+_ENV_NAMES = {
+    "data_dir": "DATA_DIR",
+    "web_port": "WEB_PORT",
+    "web_host": "WEB_HOST",
+    "rtmp_port": "RTMP_PORT",
+    "rtmp_host": "RTMP_HOST",
+    "database": "DATABASE",
+    "stream_key": "STREAM_KEY",
+    "admin_password": "ADMIN_PASSWORD",
+    "log_level": "LOG_LEVEL",
+}
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None, base: Settings | None = None) -> Settings:
+    """Apply ``OWNCAST_*`` variables to ``base``; raises ``ValueError`` naming a bad variable."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, suffix in _ENV_NAMES.items():
+        raw = env.get(ENV_PREFIX + suffix)
+        if raw is None or raw == "":
+            continue
+        values[name] = parse_setting(name, raw, variable=ENV_PREFIX + suffix)
+    return (base or Settings()).with_overrides(**values)
+
+
+def parse_setting(name: str, raw: str, *, variable: str) -> Any:
+    """Convert a textual setting to its field type (ports checked to be 1..65535)."""
+    if name in ("web_port", "rtmp_port"):
+        try:
+            port = int(raw)
+        except ValueError:
+            raise ValueError(f"{variable} must be a port number, got {raw!r}") from None
+        if not 0 <= port <= 65535:
+            raise ValueError(f"{variable} must be between 1 and 65535, got {port}")
+        return port
+    if name in ("data_dir", "database"):
+        return Path(raw)
+    if name == "web_host":
+        return tuple(h.strip() for h in raw.split(",") if h.strip())
+    return raw
+
+
+SETTING_NAMES = tuple(f.name for f in fields(Settings))

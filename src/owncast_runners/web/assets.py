@@ -1,0 +1,68 @@
+"""Small public files: ``/robots.txt``, ``/thumbnail.jpg``, ``/logo``."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib import resources
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from owncast_core.domain.config import Keys
+from owncast_core.services.config import ConfigService
+
+ROBOTS = "User-agent: *\nDisallow: /admin\nDisallow: /api"
+
+
+def default_logo() -> tuple[bytes, str]:
+    """The logo shipped in the package (used when the streamer has not uploaded one)."""
+    data = resources.files("owncast_runners").joinpath("assets/img/logo.svg").read_bytes()
+    return data, "image/svg+xml"
+
+
+async def _read_file(path: Path) -> bytes | None:
+    try:
+        return await asyncio.to_thread(path.read_bytes)
+    except OSError:
+        return None
+
+
+def routes(*, config: ConfigService, data_dir: Path, thumbnail_path: Path) -> list[BaseRoute]:
+    logo_default = default_logo()
+
+    async def logo_bytes() -> tuple[bytes, str]:
+        name = config.string(Keys.LOGO)
+        if name:
+            body = await _read_file(data_dir / Path(name).name)
+            if body is not None:
+                return body, _image_type(name)
+        return logo_default
+
+    async def robots(request: Request) -> Response:
+        text = ROBOTS + ("\nDisallow: /" if config.flag(Keys.DISABLE_SEARCH_INDEXING) else "")
+        return PlainTextResponse(text)
+
+    async def thumbnail(request: Request) -> Response:
+        body = await _read_file(thumbnail_path)
+        if body is not None:
+            return Response(body, media_type="image/jpeg", headers={"Cache-Control": "no-cache"})
+        data, kind = await logo_bytes()
+        return Response(data, media_type=kind, headers={"Cache-Control": "no-cache"})
+
+    async def logo(request: Request) -> Response:
+        data, kind = await logo_bytes()
+        return Response(data, media_type=kind, headers={"Cache-Control": "public, max-age=60"})
+
+    return [
+        Route("/robots.txt", robots, methods=["GET"]),
+        Route("/thumbnail.jpg", thumbnail, methods=["GET"]),
+        Route("/logo", logo, methods=["GET"]),
+    ]
+
+
+def _image_type(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+            ".svg": "image/svg+xml", ".webp": "image/webp"}.get(suffix, "application/octet-stream")

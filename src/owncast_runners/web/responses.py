@@ -1,0 +1,45 @@
+"""Response helpers shared by the route modules (Owncast's JSON conventions, §1.1)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+NO_CACHE = {"Cache-Control": "no-cache, no-store, must-revalidate", "Pragma": "no-cache", "Expires": "0"}
+CORS_ANY = {"Access-Control-Allow-Origin": "*"}
+
+
+def go_time(value: datetime | None) -> str | None:
+    """RFC 3339 with fractional seconds in UTC, as Go's ``time.Time`` JSON (``None`` -> null)."""
+    if value is None:
+        return None
+    text = value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return text.replace("+00:00", "Z")
+
+
+def json_response(payload: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(payload, status_code=status, headers=headers)
+
+
+def simple(success: bool, message: str) -> Response:
+    """Owncast's ``{"success", "message"}`` reply: 200 on success, 400 otherwise."""
+    return JSONResponse({"success": success, "message": message}, status_code=200 if success else 400)
+
+
+def bad_request(message: str) -> Response:
+    return JSONResponse({"error": message}, status_code=400)
+
+
+def internal_error(message: str) -> Response:
+    return JSONResponse({"error": message}, status_code=500)
+
+
+def client_ip(scope_client: tuple[str, int] | None, forwarded_for: str | None) -> str:
+    """``X-Forwarded-For``'s first address if present, else the socket peer (Owncast §1.1)."""
+    if forwarded_for:
+        first = forwarded_for.split(",", 1)[0].strip()
+        if first:
+            return first
+    return scope_client[0] if scope_client else ""
