@@ -9,7 +9,6 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from owncast_runners.server import OwncastServer
 from owncast_runners.settings import ENV_PREFIX, Settings, parse_setting, settings_from_env
 
 _FLAGS = {
@@ -72,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _serve(settings: Settings) -> None:
+    from owncast_runners.server import OwncastServer  # heavy (PyAV, adapters): only when serving
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
