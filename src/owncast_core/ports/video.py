@@ -140,7 +140,10 @@ class IngestHandler(Protocol):
 
     ``authorize`` is called with the stream key (the last path segment the publisher used) before
     any media is accepted; it raises ``StreamKeyRejected`` for a wrong key and
-    ``StreamAlreadyLive`` while another publisher is live. ``begin`` is called once the stream's
+    ``StreamAlreadyLive`` while another publisher is live. It is only a check: it claims nothing,
+    so a publisher that leaves between ``authorize`` and ``begin`` needs no clean-up. ``begin``
+    is what claims the stream, and it too raises ``StreamAlreadyLive`` if another publisher won
+    the race. ``begin`` is called once the stream's
     metadata is known; ``hang_up`` is a callback the service may call to drop this publisher
     (admin disconnect, transcoder death). Closing the returned sink ends the broadcast.
     """
