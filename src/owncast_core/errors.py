@@ -48,3 +48,11 @@ class AuthenticationError(OwncastError):
 
 class PermissionDenied(OwncastError):
     """Authenticated, but not allowed to do this."""
+
+
+class DeliveryFailed(OwncastError):
+    """An outbound request (webhook) got no answer: refused, unreachable, timed out. Retryable."""
+
+
+class DeliveryRefused(OwncastError):
+    """An outbound request was not sent because its target is not allowed (e.g. a private address)."""

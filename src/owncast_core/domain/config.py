@@ -85,6 +85,7 @@ class Keys:
     PEAK_VIEWERS_OVERALL: Final = "peak_viewers_overall"
     PEAK_VIEWERS_SESSION: Final = "peak_viewers_session"
     LAST_DISCONNECT_TIME: Final = "last_disconnect_time"
+    PEAK_VIEWERS_SAVED_AT: Final = "peak_viewers_saved_at"
 
 
 DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
@@ -134,13 +135,14 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
         Keys.FEDERATION_GO_LIVE_MESSAGE: "I've gone live!",
         Keys.FEDERATION_SHOW_ENGAGEMENT: True,
         Keys.FEDERATION_BLOCKED_DOMAINS: [],
-        Keys.DISCORD_CONFIG: {"enabled": False, "webhook": "", "goLiveMessage": ""},
-        Keys.BROWSER_PUSH_CONFIG: {"enabled": True, "goLiveMessage": ""},
+        Keys.DISCORD_CONFIG: {"enabled": False},
+        Keys.BROWSER_PUSH_CONFIG: {"enabled": True, "goLiveMessage": "I've gone live!"},
         Keys.VAPID_PUBLIC_KEY: "",
         Keys.VAPID_PRIVATE_KEY: "",
         Keys.PEAK_VIEWERS_OVERALL: 0,
         Keys.PEAK_VIEWERS_SESSION: 0,
         Keys.LAST_DISCONNECT_TIME: None,
+        Keys.PEAK_VIEWERS_SAVED_AT: None,
     }
 )
 """Owncast v0.2 fresh-install values for every key."""

@@ -37,3 +37,13 @@ class StreamTitleChanged:
 
     title: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigChanged:
+    """An admin changed a setting (``name`` is the setter, e.g. ``"tags"``; ``keys`` the
+    ``domain.config.Keys`` written). Federation pushes profile updates on this; caches reload."""
+
+    name: str
+    keys: tuple[str, ...]
+    at: datetime

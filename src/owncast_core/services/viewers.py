@@ -10,6 +10,7 @@ from owncast_core.domain.events import StreamStarted, StreamStopped
 from owncast_core.ports.clock import Clock
 
 VIEWER_TIMEOUT_SECONDS = 15.0
+SESSION_PEAK_MAX_AGE_SECONDS = 300.0
 
 
 @dataclass(slots=True)
@@ -70,6 +71,13 @@ class ViewerService:
         cutoff = self._clock.monotonic() - self._timeout
         for cid in [cid for cid, v in self._viewers.items() if v.last_seen < cutoff]:
             del self._viewers[cid]
+
+    def restore_peaks(self, *, overall: int, session: int, saved_at: datetime | None) -> None:
+        """Restore persisted peaks at start-up (Owncast ``getSavedStats``): the session peak is
+        kept only when it was saved less than ``SESSION_PEAK_MAX_AGE_SECONDS`` ago."""
+        self.overall_peak = max(self.overall_peak, int(overall))
+        fresh = saved_at is not None and (self._clock.now() - saved_at).total_seconds() <= SESSION_PEAK_MAX_AGE_SECONDS
+        self.session_peak = max(self.session_peak, int(session)) if fresh else self.session_peak
 
     def stream_started(self) -> None:
         self.live = True

@@ -13,13 +13,20 @@ import hmac
 import json
 import logging
 import os
+import re
 import shutil
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping
 
+from collections import deque
+from dataclasses import replace
 from pathlib import Path
 
+from owncast_core.domain.geo import LOCALHOST, GeoInfo, is_local_address, parse_address
+from owncast_core.domain.logs import LogEntry
+from owncast_core.domain.stats import GAUGES, HardwareSample, TimestampedValue
 from owncast_core.domain.stream import TranscodeJob
+from owncast_core.domain.webhooks import Webhook
 from owncast_core.errors import NotFoundError, TranscoderGone, ValidationError
 from owncast_core.ports.bus import EventHandler
 from owncast_core.ports.repositories import JsonValue
@@ -289,3 +296,196 @@ class FakeTranscodeSession:
             return
         self._running = False
         await self._listener.transcoder_exited(code)
+
+
+# --- admin, webhooks, statistics (issue 4) ------------------------------------------------------
+
+
+class InMemoryWebhookRepository:
+    """``WebhookRepository`` in a dict; ids count up from 1 and are never reused."""
+
+    def __init__(self) -> None:
+        self._hooks: dict[int, Webhook] = {}
+        self._next = 1
+
+    async def create(self, *, url: str, events: tuple[str, ...], secret: str, timestamp: datetime) -> Webhook:
+        hook = Webhook(id=self._next, url=url, events=tuple(events), timestamp=timestamp, secret=secret)
+        self._hooks[hook.id] = hook
+        self._next += 1
+        return hook
+
+    async def list(self) -> list[Webhook]:
+        return [self._hooks[k] for k in sorted(self._hooks)]
+
+    async def get(self, webhook_id: int) -> Webhook:
+        try:
+            return self._hooks[webhook_id]
+        except KeyError:
+            raise NotFoundError(f"no webhook {webhook_id}") from None
+
+    async def for_event(self, event_type: str) -> list[Webhook]:
+        return [self._hooks[k] for k in sorted(self._hooks) if event_type in self._hooks[k].events]
+
+    async def delete(self, webhook_id: int) -> bool:
+        return self._hooks.pop(webhook_id, None) is not None
+
+    async def mark_used(self, webhook_id: int, at: datetime) -> None:
+        if webhook_id in self._hooks:
+            self._hooks[webhook_id] = replace(self._hooks[webhook_id], last_used=at)
+
+
+class RecordingWebhookSender:
+    """``WebhookSender`` that records requests and answers from a script.
+
+    An answer is an int status or an exception instance to raise (``DeliveryFailed``,
+    ``DeliveryRefused``). ``routes`` answers per URL, always the same; otherwise ``answers`` is
+    consumed one item per request, and when it is empty every request gets 200. Recorded header
+    names are lower-cased, ``content-type`` included, as a real receiver sees them.
+    """
+
+    def __init__(self, answers: list[object] | None = None, routes: Mapping[str, object] | None = None) -> None:
+        self.answers = list(answers or [])
+        self.routes = dict(routes or {})
+        self.requests: list[tuple[str, bytes, dict[str, str]]] = []
+
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float) -> int:
+        recorded = {k.lower(): v for k, v in headers.items()} | {"content-type": "application/json"}
+        self.requests.append((url, body, recorded))
+        if url in self.routes:
+            answer = self.routes[url]
+        else:
+            answer = self.answers.pop(0) if self.answers else 200
+        if isinstance(answer, BaseException):
+            raise answer
+        return int(answer)  # type: ignore[call-overload]
+
+
+class InMemoryStatsRepository:
+    """``StatsRepository`` in a list."""
+
+    def __init__(self) -> None:
+        self._samples: list[tuple[datetime, int]] = []
+
+    async def add_viewer_count(self, at: datetime, count: int) -> None:
+        self._samples.append((at.astimezone(timezone.utc), int(count)))
+        self._samples.sort(key=lambda s: s[0])
+
+    async def viewer_counts(self, since: datetime) -> list[TimestampedValue]:
+        return [TimestampedValue(at, float(n)) for at, n in self._samples if at >= since]
+
+    async def prune(self, before: datetime) -> int:
+        kept = [s for s in self._samples if s[0] >= before]
+        removed = len(self._samples) - len(kept)
+        self._samples = kept
+        return removed
+
+
+class FakeHardwareMonitor:
+    """``HardwareMonitor`` returning ``next`` (a ``HardwareSample``; settable by tests)."""
+
+    def __init__(self, cpu: float = 10.0, memory: float = 20.0, disk: float = 30.0) -> None:
+        self.next = HardwareSample(cpu, memory, disk)
+
+    async def sample(self) -> HardwareSample:
+        return self.next
+
+
+class InMemoryMetricsExporter:
+    """``MetricsExporter`` keeping gauges in a dict; ``exposition`` is a minimal text format."""
+
+    def __init__(self, names: Mapping[str, str] | None = None) -> None:
+        self.values: dict[str, float] = {name: 0.0 for name in (names or GAUGES)}
+
+    def set(self, name: str, value: float) -> None:
+        if name not in self.values:
+            raise KeyError(name)
+        self.values[name] = float(value)
+
+    def exposition(self) -> tuple[bytes, str]:
+        text = "".join(f"# TYPE {k} gauge\n{k} {v}\n" for k, v in self.values.items())
+        return text.encode(), "text/plain; version=0.0.4; charset=utf-8"
+
+
+class InMemoryLogHistory(logging.Handler):
+    """``LogHistory`` and a ``logging.Handler``: keeps the last ``capacity`` records."""
+
+    def __init__(self, capacity: int = 1000) -> None:
+        super().__init__()
+        self._records: deque[LogEntry] = deque(maxlen=capacity)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        level = {"WARNING": "warning", "CRITICAL": "fatal"}.get(record.levelname, record.levelname.lower())
+        self._records.append(LogEntry(datetime.fromtimestamp(record.created, timezone.utc), level,
+                                      record.getMessage()))
+
+    def entries(self, *, warnings_only: bool = False) -> list[LogEntry]:
+        return [e for e in self._records if not warnings_only or e.is_warning]
+
+
+class FakeEncoderProbe:
+    """``EncoderProbe`` with a fixed codec list; ``verify_ffmpeg`` accepts ``""`` and ``good_paths``."""
+
+    def __init__(self, codecs: list[str] | None = None, good_paths: tuple[str, ...] = ()) -> None:
+        self.codecs = list(codecs if codecs is not None else ["libx264"])
+        self.good_paths = good_paths
+
+    async def supported_codecs(self) -> list[str]:
+        return list(self.codecs)
+
+    async def verify_ffmpeg(self, path: str) -> None:
+        if path and path not in self.good_paths:
+            raise ValidationError(f"ffmpeg path {path!r} is not an ffmpeg executable")
+
+
+class InMemoryLogoStore:
+    """``LogoStore`` keeping the last logo in memory."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    async def save(self, data: bytes, extension: str) -> str:
+        name = f"logo{extension}"
+        self.files = {name: bytes(data)}
+        return name
+
+
+class StaticGeoIPLookup:
+    """``GeoIPLookup`` answering from a dict of address -> ``GeoInfo`` (local addresses: Localhost)."""
+
+    def __init__(self, table: Mapping[str, GeoInfo] | None = None) -> None:
+        self.table = dict(table or {})
+
+    @property
+    def available(self) -> bool:
+        return bool(self.table)
+
+    async def lookup(self, address: str) -> GeoInfo | None:
+        if parse_address(address) is None:
+            return None
+        if is_local_address(address):
+            return LOCALHOST
+        return self.table.get(address)
+
+
+class PlainPageRenderer:
+    """A tiny ``PageRenderer``: blank-line separated paragraphs in ``<p>``, http(s) URLs linked,
+    lines starting with ``<`` passed through as raw HTML. Enough for service tests; the real
+    adapter renders full markdown."""
+
+    _URL = re.compile(r"(?<![\"'=])\bhttps?://[^\s<]+")
+
+    def _render(self, markdown: str) -> str:
+        blocks = [b.strip() for b in markdown.strip().split("\n\n") if b.strip()]
+        out = []
+        for block in blocks:
+            if block.startswith("<"):
+                out.append(block)
+            else:
+                out.append("<p>" + self._URL.sub(lambda m: f'<a href="{m[0]}">{m[0]}</a>', block) + "</p>")
+        return "\n".join(out)
+
+    def page(self, markdown: str) -> str:
+        return self._render(markdown)
+
+    def simple(self, markdown: str) -> str:
+        return self._render(markdown)

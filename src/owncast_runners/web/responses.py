@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
+from owncast_core.domain.timefmt import go_time
+
+__all__ = ["CORS_ANY", "NO_CACHE", "bad_request", "client_ip", "go_time", "internal_error", "json_response",
+           "simple"]
+
 NO_CACHE = {"Cache-Control": "no-cache, no-store, must-revalidate", "Pragma": "no-cache", "Expires": "0"}
 CORS_ANY = {"Access-Control-Allow-Origin": "*"}
-
-
-def go_time(value: datetime | None) -> str | None:
-    """RFC 3339 with fractional seconds in UTC, as Go's ``time.Time`` JSON (``None`` -> null)."""
-    if value is None:
-        return None
-    text = value.astimezone(timezone.utc).isoformat(timespec="microseconds")
-    return text.replace("+00:00", "Z")
 
 
 def json_response(payload: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
