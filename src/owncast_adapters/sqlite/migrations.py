@@ -11,6 +11,8 @@ from typing import Callable
 
 import sqlite_utils
 
+from owncast_adapters.sqlite.chat_schema import create_messages_table, create_users_tables
+
 
 @dataclass(frozen=True, slots=True)
 class Migration:
@@ -25,4 +27,8 @@ def _config_table(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE config (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "configuration table", _config_table),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "configuration table", _config_table),
+    Migration(2, "chat users, access tokens and IP bans", create_users_tables),
+    Migration(3, "chat messages", create_messages_table),
+)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import hashlib
+import html as _html
 import hmac
 import json
 import logging
@@ -16,7 +17,7 @@ import os
 import re
 import shutil
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from collections import deque
 from dataclasses import replace
@@ -25,11 +26,13 @@ from pathlib import Path
 from owncast_core.domain.geo import LOCALHOST, GeoInfo, is_local_address, parse_address
 from owncast_core.domain.logs import LogEntry
 from owncast_core.domain.stats import GAUGES, HardwareSample, TimestampedValue
+from owncast_core.domain.chat import ApiUser, ChatRecord, ChatUser, HistoryEntry, IPBan
 from owncast_core.domain.stream import TranscodeJob
 from owncast_core.domain.webhooks import Webhook
 from owncast_core.errors import NotFoundError, TranscoderGone, ValidationError
 from owncast_core.ports.bus import EventHandler
 from owncast_core.ports.repositories import JsonValue
+from owncast_core.ports.emoji import Emoji, EmojiFile
 from owncast_core.ports.video import HlsFile, SegmentInfo, TranscoderListener, VariantInfo
 
 
@@ -489,3 +492,326 @@ class PlainPageRenderer:
 
     def simple(self, markdown: str) -> str:
         return self._render(markdown)
+
+
+# --- chat (issue 3) ---------------------------------------------------------------------------
+
+
+class InMemoryUserRepository:
+    """``UserRepository`` (chat users, tokens, API users, IP bans) in dicts."""
+
+    def __init__(self) -> None:
+        self._users: dict[str, ChatUser] = {}
+        self._tokens: dict[str, str] = {}
+        self._api: dict[str, ApiUser] = {}
+        self._bans: dict[str, IPBan] = {}
+
+    def _get(self, user_id: str) -> ChatUser:
+        try:
+            return self._users[user_id]
+        except KeyError:
+            raise NotFoundError(f"no user {user_id!r}") from None
+
+    async def create_user(self, user: ChatUser, access_token: str) -> None:
+        if user.id in self._users or access_token in self._tokens:
+            raise ValidationError("duplicate user id or access token")
+        self._users[user.id] = user
+        self._tokens[access_token] = user.id
+
+    async def add_token(self, user_id: str, access_token: str) -> None:
+        self._get(user_id)
+        if access_token in self._tokens:
+            raise ValidationError("duplicate access token")
+        self._tokens[access_token] = user_id
+
+    async def user_by_token(self, access_token: str) -> ChatUser:
+        user_id = self._tokens.get(access_token)
+        if user_id is None:
+            raise NotFoundError("unknown access token")
+        return self._get(user_id)
+
+    async def user_by_id(self, user_id: str) -> ChatUser:
+        return self._get(user_id)
+
+    async def rename(self, user_id: str, name: str, at: datetime) -> ChatUser:
+        user = self._get(user_id).renamed(name, at)
+        self._users[user_id] = user
+        return user
+
+    async def set_color(self, user_id: str, color: int) -> ChatUser:
+        user = replace(self._get(user_id), display_color=color)
+        self._users[user_id] = user
+        return user
+
+    async def set_disabled(self, user_id: str, at: datetime | None) -> ChatUser:
+        user = replace(self._get(user_id), disabled_at=at)
+        self._users[user_id] = user
+        return user
+
+    async def set_scopes(self, user_id: str, scopes: Sequence[str]) -> ChatUser:
+        user = replace(self._get(user_id), scopes=tuple(dict.fromkeys(scopes)))
+        self._users[user_id] = user
+        return user
+
+    async def name_reserved(self, name: str, except_user_id: str | None = None) -> bool:
+        wanted = name.lower()
+        return any(u.display_name.lower() == wanted and u.authenticated and u.enabled and u.id != except_user_id
+                   for u in self._users.values())
+
+    async def disabled_users(self) -> list[ChatUser]:
+        found = [u for u in self._users.values() if u.disabled_at is not None and not u.is_bot]
+        return sorted(found, key=lambda u: u.disabled_at)
+
+    async def moderators(self) -> list[ChatUser]:
+        found = [u for u in self._users.values() if u.is_moderator and not u.is_bot]
+        return sorted(found, key=lambda u: u.created_at)
+
+    async def create_api_user(self, user: ApiUser) -> None:
+        if user.access_token in self._api or user.access_token in self._tokens or user.id in self._users:
+            raise ValidationError("duplicate access token or id")
+        self._api[user.access_token] = user
+        self._users[user.id] = user.as_chat_user()
+
+    async def api_user_by_token(self, access_token: str) -> ApiUser:
+        try:
+            return self._api[access_token]
+        except KeyError:
+            raise NotFoundError("unknown access token") from None
+
+    async def api_users(self) -> list[ApiUser]:
+        return sorted(self._api.values(), key=lambda u: u.created_at)
+
+    async def delete_api_user(self, access_token: str) -> None:
+        user = await self.api_user_by_token(access_token)
+        del self._api[access_token]
+        self._users.pop(user.id, None)
+
+    async def touch_api_user(self, access_token: str, at: datetime) -> None:
+        user = await self.api_user_by_token(access_token)
+        self._api[access_token] = replace(user, last_used_at=at)
+
+    async def ban_ip(self, ip_address: str, notes: str, at: datetime) -> None:
+        self._bans.setdefault(ip_address, IPBan(ip_address, notes, at))
+
+    async def unban_ip(self, ip_address: str) -> None:
+        self._bans.pop(ip_address, None)
+
+    async def ip_bans(self) -> list[IPBan]:
+        return sorted(self._bans.values(), key=lambda b: b.created_at)
+
+    async def is_ip_banned(self, ip_address: str) -> bool:
+        return ip_address in self._bans
+
+
+class InMemoryChatRepository:
+    """``ChatRepository`` in a dict; authors are read from a ``UserRepository`` fake at query time."""
+
+    def __init__(self, users: InMemoryUserRepository) -> None:
+        self._users = users
+        self._records: dict[str, ChatRecord] = {}
+
+    async def save(self, records: Sequence[ChatRecord]) -> None:
+        ids = [r.id for r in records]
+        if len(set(ids)) != len(ids) or any(i in self._records for i in ids):
+            raise ValidationError("duplicate message id")
+        for record in records:
+            self._records[record.id] = record
+
+    def _entry(self, record: ChatRecord) -> HistoryEntry:
+        user = self._users._users.get(record.user_id) if record.user_id else None
+        return HistoryEntry(record, user)
+
+    def _ordered(self) -> list[ChatRecord]:
+        return sorted(self._records.values(), key=lambda r: r.timestamp)  # ties: insertion order
+
+    async def history(self, limit: int) -> list[HistoryEntry]:
+        entries = [self._entry(r) for r in self._ordered() if r.hidden_at is None]
+        visible = [e for e in entries if e.record.user_id is None or (e.user is not None and e.user.enabled)]
+        return visible[-limit:] if limit > 0 else []
+
+    async def all_messages(self) -> list[HistoryEntry]:
+        return [self._entry(r) for r in reversed(self._ordered())]
+
+    async def set_hidden(self, ids: Sequence[str], at: datetime | None) -> None:
+        for message_id in ids:
+            if message_id in self._records:
+                self._records[message_id] = replace(self._records[message_id], hidden_at=at)
+
+    async def message_ids_for_user(self, user_id: str) -> list[str]:
+        return [r.id for r in self._ordered() if r.user_id == user_id]
+
+    async def messages_from_user(self, user_id: str) -> list[ChatRecord]:
+        return [r for r in self._ordered() if r.user_id == user_id]
+
+    async def prune(self, before: datetime) -> int:
+        old = [k for k, r in self._records.items() if r.timestamp < before]
+        for key in old:
+            del self._records[key]
+        return len(old)
+
+
+class EscapingMessageRenderer:
+    """``MessageRenderer`` that treats every input as plain text: HTML-escaped paragraphs.
+
+    Inert by construction (passes the security half of the contract); no markdown features.
+    """
+
+    def render_user(self, text: str) -> str:
+        text = text.strip() if text else ""
+        return f"<p>{_html.escape(text, quote=True)}</p>" if text else ""
+
+    def render_trusted(self, text: str) -> str:
+        text = text.strip() if text else ""
+        return f"<p>{text}</p>" if text else ""
+
+
+class InMemoryContentFilter:
+    """``ContentFilter`` refusing text that contains one of ``words`` as a whole word."""
+
+    def __init__(self, words: set[str] | None = None) -> None:
+        self.words = {w.lower() for w in (words or set())}
+
+    def allowed(self, text: str) -> bool:
+        return not (set(re.findall(r"[a-z0-9]+", text.lower())) & self.words)
+
+
+class RecordingChatTransport:
+    """``ChatTransport`` keeping what was sent in ``frames`` (decoded in ``events``).
+
+    ``limit`` is the outbound queue bound: frames not yet ``drain()``-ed count against it, and
+    exceeding it closes the transport, as a real one does with a peer that stops reading.
+    """
+
+    def __init__(self, limit: int = 256, *, auto_drain: bool = True) -> None:
+        self.frames: list[str] = []
+        self.queued: list[str] = []
+        self.limit = limit
+        self.auto_drain = auto_drain
+        self._closed = False
+
+    def send(self, frame: str) -> bool:
+        if self._closed:
+            return False
+        if len(self.queued) >= self.limit:
+            self._closed = True
+            return False
+        self.queued.append(frame)
+        if self.auto_drain:
+            self.drain()
+        return True
+
+    def drain(self) -> None:
+        self.frames.extend(self.queued)
+        self.queued.clear()
+
+    def close(self) -> None:
+        if not self._closed:
+            self.drain()
+        self._closed = True
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(f) for f in self.frames]
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e.get("type") == kind]
+
+
+class _ManualTimer:
+    def __init__(self, due: float, callback: Callable[[], Awaitable[None]]) -> None:
+        self.due = due
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class ManualScheduler:
+    """``Scheduler`` driven by a ``FakeClock``: ``await advance(s)`` moves the clock and runs every
+    callback that falls due, in due order (``run_due`` runs those due now)."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self._timers: list[_ManualTimer] = []
+
+    def call_later(self, delay: float, callback: Callable[[], Awaitable[None]]) -> _ManualTimer:
+        timer = _ManualTimer(self.clock.monotonic() + max(0.0, delay), callback)
+        self._timers.append(timer)
+        return timer
+
+    @property
+    def pending(self) -> int:
+        return sum(1 for t in self._timers if not t.cancelled)
+
+    async def run_due(self) -> None:
+        while True:
+            due = [t for t in self._timers if not t.cancelled and t.due <= self.clock.monotonic()]
+            if not due:
+                return
+            timer = min(due, key=lambda t: t.due)
+            self._timers.remove(timer)
+            try:
+                await timer.callback()
+            except Exception:
+                logging.getLogger("owncast.timers").exception("timer callback failed")
+
+    async def advance(self, seconds: float) -> None:
+        end = self.clock.monotonic() + seconds
+        while True:
+            upcoming = [t.due for t in self._timers if not t.cancelled and t.due <= end]
+            step = (min(upcoming) if upcoming else end) - self.clock.monotonic()
+            self.clock.advance(max(0.0, step))
+            await self.run_due()
+            if not upcoming:
+                return
+
+    async def close(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+
+
+class InMemoryEmojiStore:
+    """``EmojiStore`` in a dict of path -> bytes."""
+
+    def __init__(self, files: Mapping[str, bytes] | None = None) -> None:
+        self.files: dict[str, bytes] = dict(files or {})
+
+    @staticmethod
+    def _safe(path: str) -> str:
+        parts = [p for p in path.replace("\\", "/").split("/") if p]
+        if not parts or path.startswith("/") or any(p in (".", "..") for p in parts):
+            raise NotFoundError(path)
+        return "/".join(parts)
+
+    async def list(self) -> list[Emoji]:
+        return [Emoji(name=Path(p).stem, path=p) for p in sorted(self.files)]
+
+    async def get(self, path: str) -> EmojiFile:
+        key = self._safe(path)
+        if key not in self.files:
+            raise NotFoundError(path)
+        return EmojiFile(self.files[key], "application/octet-stream")
+
+    async def add(self, file_name: str, data: bytes) -> Emoji:
+        name = Path(file_name.replace("\\", "/")).name
+        if not name or name.startswith("."):
+            raise ValidationError("invalid emoji name")
+        if name in self.files:
+            raise ValidationError(f"An emoji with the name {name!r} already exists")
+        self.files[name] = bytes(data)
+        return Emoji(name=Path(name).stem, path=name)
+
+    async def delete(self, file_name: str) -> None:
+        try:
+            key = self._safe(file_name)
+        except NotFoundError:
+            raise ValidationError("Emoji path is not valid") from None
+        if key not in self.files:
+            raise NotFoundError(f"Emoji {file_name!r} doesn't exist")
+        del self.files[key]

@@ -1,0 +1,1 @@
+"""Text adapters: chat markdown rendering and sanitising, the language filter."""
