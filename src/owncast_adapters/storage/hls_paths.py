@@ -1,8 +1,11 @@
-"""Validation of HLS paths asked for by viewers (shared by every storage adapter)."""
+"""HLS paths shared by every storage adapter: validation of what viewers ask for, content types,
+playlist entries, and emptying the local HLS tree between broadcasts."""
 
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 from owncast_core.errors import NotFoundError
 
@@ -29,3 +32,13 @@ def content_type(relative_path: str) -> str:
 def playlist_entries(text: str) -> list[str]:
     """The URIs a playlist names (non-comment, non-empty lines)."""
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def reset_hls_tree(root: Path) -> None:
+    """Create ``root`` or empty it (the previous broadcast's files go). Blocking: run in a thread."""
+    root.mkdir(parents=True, exist_ok=True)
+    for child in root.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)

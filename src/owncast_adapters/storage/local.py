@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import shutil
 from collections import OrderedDict
 from pathlib import Path
 
-from owncast_adapters.storage.hls_paths import check_hls_path, content_type, playlist_entries
+from owncast_adapters.storage.hls_paths import check_hls_path, content_type, playlist_entries, reset_hls_tree
 from owncast_core.errors import NotFoundError, StorageError
 from owncast_core.ports.video import HlsFile, SegmentInfo
 
@@ -43,15 +42,7 @@ class LocalVideoStorage:
     async def setup(self) -> None:
         self._playlists.clear()
         self._segments.clear()
-        await asyncio.to_thread(self._reset_tree)
-
-    def _reset_tree(self) -> None:
-        self._root.mkdir(parents=True, exist_ok=True)
-        for child in self._root.iterdir():
-            if child.is_dir():
-                shutil.rmtree(child, ignore_errors=True)
-            else:
-                child.unlink(missing_ok=True)
+        await asyncio.to_thread(reset_hls_tree, self._root)
 
     async def segment_written(self, segment: SegmentInfo) -> None:
         rel = self._relative(segment.path)

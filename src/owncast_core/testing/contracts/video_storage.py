@@ -9,9 +9,9 @@ storage, from the bucket for S3) and returns ``None`` when the viewer would get 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable
 
 import pytest
 
@@ -85,7 +85,7 @@ class VideoStorageContract:
         await publish_segment(env, 0, "stream-a-0.ts", b"segment zero")
         await publish_segment(env, 0, "stream-a-1.ts", b"segment one")
         await publish_playlist(env, 0, ["stream-a-0.ts", "stream-a-1.ts"])
-        playlist = await _eventually(env.fetch, "0/stream.m3u8")
+        playlist = await eventually(env.fetch, "0/stream.m3u8")
         assert listed(playlist) == ["stream-a-0.ts", "stream-a-1.ts"]
         assert await env.fetch("0/stream-a-1.ts") == b"segment one"
 
@@ -110,7 +110,7 @@ class VideoStorageContract:
         await publish_segment(env, 1, "stream-c-0.ts", b"v1")
         await publish_playlist(env, 0, ["stream-c-0.ts"])
         await publish_playlist(env, 1, ["stream-c-0.ts"])
-        await _eventually(env.fetch, "1/stream.m3u8")
+        await eventually(env.fetch, "1/stream.m3u8")
         assert await env.fetch("0/stream-c-0.ts") == b"v0"
         assert await env.fetch("1/stream-c-0.ts") == b"v1"
 
@@ -125,7 +125,7 @@ class VideoStorageContract:
         await publish_segment(env, 0, "stream-d-0.ts", b"x")
         await publish_playlist(env, 0, ["stream-d-0.ts"])
         await env.storage.stream_ended(1)
-        playlist = await _eventually(env.fetch, "0/stream.m3u8", containing=b"#EXT-X-ENDLIST")
+        playlist = await eventually(env.fetch, "0/stream.m3u8", containing=b"#EXT-X-ENDLIST")
         assert playlist.rstrip().endswith(b"#EXT-X-ENDLIST")
         assert listed(playlist) == ["stream-d-0.ts"]
 
@@ -133,7 +133,7 @@ class VideoStorageContract:
         await publish_segment(env, 0, "stream-e-0.ts", b"old")
         await publish_playlist(env, 0, ["stream-e-0.ts"])
         await publish_master(env)
-        await _eventually(env.fetch, "0/stream.m3u8")
+        await eventually(env.fetch, "0/stream.m3u8")
         await env.storage.setup()
         with pytest.raises(NotFoundError):
             await env.storage.get("stream.m3u8")
@@ -144,17 +144,48 @@ class VideoStorageContract:
             await publish_segment(env, 0, f"stream-f-{n}.ts", b"s")
         await publish_playlist(env, 0, ["stream-f-2.ts", "stream-f-3.ts"])
         await env.storage.cleanup()
-        playlist = await _eventually(env.fetch, "0/stream.m3u8")
+        playlist = await eventually(env.fetch, "0/stream.m3u8")
         for name in listed(playlist):
             assert await env.fetch(f"0/{name}") == b"s"
+
+    async def test_newest_playlist_wins(self, env: StorageEnv) -> None:
+        for n in range(6):
+            await publish_segment(env, 0, f"stream-g-{n}.ts", b"g")
+            await publish_playlist(env, 0, [f"stream-g-{i}.ts" for i in range(max(0, n - 2), n + 1)])
+        playlist = await eventually(env.fetch, "0/stream.m3u8", containing=b"stream-g-5.ts")
+        assert listed(playlist) == ["stream-g-3.ts", "stream-g-4.ts", "stream-g-5.ts"]
+
+    async def test_nothing_is_served_before_the_transcoder_writes(self, env: StorageEnv) -> None:
+        for path in ("stream.m3u8", "0/stream.m3u8"):
+            with pytest.raises(NotFoundError):
+                await env.storage.get(path)
+            assert await env.fetch(path) is None
+
+    async def test_stream_ended_skips_variants_never_written(self, env: StorageEnv) -> None:
+        await publish_segment(env, 0, "stream-h-0.ts", b"x")
+        await publish_playlist(env, 0, ["stream-h-0.ts"])
+        await env.storage.stream_ended(3)
+        await eventually(env.fetch, "0/stream.m3u8", containing=b"#EXT-X-ENDLIST")
+        assert await env.fetch("2/stream.m3u8") is None
+
+    async def test_close_publishes_pending_work(self, env: StorageEnv) -> None:
+        await publish_segment(env, 0, "stream-i-0.ts", b"last words")
+        await publish_playlist(env, 0, ["stream-i-0.ts"])
+        await env.storage.stream_ended(1)
+        await env.storage.close()
+        playlist = await env.fetch("0/stream.m3u8")
+        assert playlist is not None and playlist.rstrip().endswith(b"#EXT-X-ENDLIST")
+        assert await env.fetch("0/stream-i-0.ts") == b"last words"
 
     async def test_close_is_idempotent(self, env: StorageEnv) -> None:
         await env.storage.close()
         await env.storage.close()
 
 
-async def _eventually(fetch: Fetch, path: str, *, containing: bytes = b"", timeout: float = 10.0) -> bytes:
-    """Poll ``fetch`` until the file is visible (uploading storages publish asynchronously)."""
+async def eventually(fetch: Fetch, path: str, *, containing: bytes = b"",
+                     timeout: float = 10.0) -> bytes:  # noqa: ASYNC109
+    """Poll ``fetch`` until the file is visible (uploading storages publish asynchronously) and
+    contains ``containing``; raise ``AssertionError`` after ``timeout`` seconds."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         body = await fetch(path)
@@ -165,4 +196,12 @@ async def _eventually(fetch: Fetch, path: str, *, containing: bytes = b"", timeo
         await asyncio.sleep(0.05)
 
 
-__all__ = ["StorageEnv", "VideoStorageContract"]
+__all__ = [
+    "StorageEnv",
+    "VideoStorageContract",
+    "eventually",
+    "listed",
+    "publish_master",
+    "publish_playlist",
+    "publish_segment",
+]
