@@ -13,6 +13,8 @@ from owncast_adapters.bus.inprocess import InProcessEventBus
 from owncast_adapters.sqlite.config_repository import SqliteConfigRepository
 from owncast_adapters.sqlite.database import Database
 from owncast_adapters.storage.local import LocalVideoStorage
+from owncast_adapters.storage.s3 import S3VideoStorage
+from owncast_adapters.storage.s3_bucket import S3Settings
 from owncast_adapters.system import RandomIds, SystemClock
 from owncast_adapters.video.rtmp import RtmpServer
 from owncast_adapters.video.transcoder import PyAVTranscoder
@@ -28,6 +30,20 @@ def storage_kind(config: ConfigService) -> str:
     """Which ``VideoStorage`` the next broadcast uses ("local" or "s3"), from runtime config."""
     s3 = config.get(Keys.S3)
     return "s3" if isinstance(s3, dict) and s3.get("enabled") else "local"
+
+
+def s3_settings(config: ConfigService) -> S3Settings:
+    """The bucket the next broadcast uploads to (``Keys.S3``; without its own ``servingEndpoint``
+    the video serving endpoint applies). Raises ``StorageError`` without endpoint or bucket."""
+    s3 = config.get(Keys.S3)
+    return S3Settings.from_json(
+        s3 if isinstance(s3, dict) else {},
+        fallback_serving_endpoint=config.string(Keys.VIDEO_SERVING_ENDPOINT),
+    )
+
+
+def playlist_segments(config: ConfigService) -> int:
+    return config.latency().playlist_segments
 
 
 class Container(containers.DeclarativeContainer):
@@ -57,7 +73,12 @@ class Container(containers.DeclarativeContainer):
     storage = providers.Selector(
         providers.Callable(storage_kind, config),
         local=local_storage,
-        s3=local_storage,  # replaced by the S3 adapter when it lands
+        s3=providers.Factory(  # a fresh one per broadcast, from the config at its start
+            S3VideoStorage,
+            settings=providers.Callable(s3_settings, config),
+            hls_dir=settings.provided.hls_dir,
+            playlist_segments=providers.Callable(playlist_segments, config),
+        ),
     )
 
     transcoder = providers.Singleton(PyAVTranscoder)
