@@ -13,7 +13,7 @@ from owncast_core.ports.clock import Clock
 from owncast_core.services.config import ConfigService
 from owncast_core.services.stream import StreamService
 from owncast_core.services.viewers import ViewerService
-from owncast_runners.web import admin, assets, hls, status
+from owncast_runners.web import admin, assets, hls, pages, status
 
 
 def create_app(
@@ -31,9 +31,12 @@ def create_app(
         *hls.routes(stream=stream, viewers=viewers),
         *assets.routes(config=config, data_dir=data_dir, thumbnail_path=thumbnail_path),
         *admin.routes(stream=stream, config=config),
+        *pages.routes(config=config, data_dir=data_dir),
     ]
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return PlainTextResponse("404 page not found", status_code=404)
 
-    return Starlette(routes=route_list, exception_handlers={404: not_found})
+    app = Starlette(routes=route_list, exception_handlers={404: not_found})
+    app.router.default = pages.static_fallback(data_dir=data_dir)  # web files for unrouted paths
+    return app

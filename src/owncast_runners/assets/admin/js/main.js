@@ -1,0 +1,68 @@
+// The admin app: a hash router over page modules. Every page reads and writes through the
+// public admin API (/api/admin/...); the browser's Basic-auth credentials for this origin apply.
+import { el, clear } from '/js/dom.js';
+import { getJSON } from '/js/api.js';
+
+const PAGES = [
+  { path: '/', title: 'Dashboard', module: './pages/dashboard.js' },
+  { path: '/general', title: 'General', module: './pages/general.js' },
+  { path: '/server', title: 'Server', module: './pages/server.js' },
+  { path: '/video', title: 'Video', module: './pages/video.js' },
+  { path: '/keys', title: 'Stream keys', module: './pages/keys.js' },
+  { path: '/storage', title: 'Storage', module: './pages/storage.js' },
+  { path: '/chat', title: 'Chat settings', module: './pages/chat.js' },
+  { path: '/moderation', title: 'Moderation', module: './pages/moderation.js' },
+  { path: '/integrations', title: 'Webhooks & tokens', module: './pages/integrations.js' },
+  { path: '/notifications', title: 'Notifications', module: './pages/notifications.js' },
+  { path: '/federation', title: 'Fediverse', module: './pages/federation.js' },
+  { path: '/logs', title: 'Logs', module: './pages/logs.js' },
+];
+
+const nav = document.getElementById('nav');
+const page = document.getElementById('page');
+let cleanup = null;
+
+function currentPath() {
+  const path = window.location.hash.replace(/^#/, '') || '/';
+  return PAGES.some((p) => p.path === path) ? path : '/';
+}
+
+function renderNav(path) {
+  clear(nav, PAGES.map((p) => el('a', { href: `#${p.path}`, class: p.path === path ? 'active' : null }, p.title)));
+}
+
+async function show() {
+  const path = currentPath();
+  const entry = PAGES.find((p) => p.path === path);
+  renderNav(path);
+  document.body.classList.remove('nav-open');
+  if (cleanup) cleanup();
+  cleanup = null;
+  clear(page, el('p', { class: 'muted' }, 'Loading…'));
+  try {
+    const module = await import(entry.module);
+    const root = el('div', { class: 'page-body' });
+    clear(page, el('h1', {}, entry.title), root);
+    cleanup = (await module.render(root)) || null;
+  } catch (error) {
+    clear(page, el('h1', {}, entry.title), el('p', { class: 'error' }, `Could not load this page: ${error.message}`));
+  }
+  document.title = `${entry.title} · Owncast admin`;
+}
+
+async function pollLiveState() {
+  const badge = document.getElementById('live-state');
+  try {
+    const status = await getJSON('/api/status');
+    badge.textContent = status.online ? 'LIVE' : 'Offline';
+    badge.classList.toggle('is-live', status.online);
+  } catch {
+    badge.textContent = '';
+  }
+}
+
+document.getElementById('menu-toggle').addEventListener('click', () => document.body.classList.toggle('nav-open'));
+window.addEventListener('hashchange', show);
+show();
+pollLiveState();
+setInterval(pollLiveState, 10000);

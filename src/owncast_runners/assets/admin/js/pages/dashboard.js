@@ -1,0 +1,81 @@
+// Dashboard: live state, viewers and peaks, the broadcaster's stream, stream health, output
+// variants, viewers over time and hardware usage; refreshed every 10 seconds.
+import { el, clear } from '/js/dom.js';
+import { getJSON } from '/js/api.js';
+import { button, card, table } from '../forms.js';
+import { lineChart } from '../charts.js';
+
+const LATENCY = ['Lowest', 'Low', 'Medium (default)', 'High', 'Highest'];
+
+function stat(label, value) {
+  return el('div', { class: 'stat' }, el('span', {}, label), el('strong', {}, value ?? '—'));
+}
+
+function broadcaster(status) {
+  const b = status.broadcaster;
+  if (!b) return el('p', { class: 'muted' }, 'Nobody is streaming. Point your software at rtmp://<this host>/live with a stream key.');
+  const d = b.streamDetails || {};
+  return el('dl', { class: 'details' },
+    ['From', b.remoteAddr], ['Since', b.time ? new Date(b.time).toLocaleString() : ''],
+    ['Video', `${d.width}×${d.height} @ ${d.framerate} fps, ${d.videoCodec || '?'} ${d.videoBitrate || '?'} kbps`],
+    ['Audio', `${d.audioCodec || '?'} ${d.audioBitrate || '?'} kbps`], ['Encoder', d.encoder || '?'],
+  ].map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+}
+
+function health(status) {
+  const h = status.health;
+  if (!h) return el('p', { class: 'muted' }, 'No playback reports yet.');
+  return el('div', { class: `health ${h.healthy ? 'ok' : 'bad'}` },
+    el('strong', {}, h.healthy ? 'Healthy' : 'Needs attention'),
+    typeof h.healthPercentage === 'number' ? ` · ${h.healthPercentage}% of viewers playing well` : '',
+    h.message ? el('p', {}, h.message) : null);
+}
+
+function variants(status) {
+  const broadcast = status.currentBroadcast;
+  if (!broadcast) return el('p', { class: 'muted' }, 'Not live.');
+  return el('div', {},
+    el('p', {}, `Latency level: ${LATENCY[broadcast.latencyLevel?.level] ?? broadcast.latencyLevel?.level ?? '?'}`),
+    table([
+      { label: 'Name', value: (v) => v.name || '' },
+      { label: 'Video', value: (v) => (v.videoPassthrough ? 'passthrough' : `${v.videoBitrate} kbps @ ${v.framerate} fps`) },
+      { label: 'Size', value: (v) => (v.scaledWidth || v.scaledHeight ? `${v.scaledWidth || 'auto'}×${v.scaledHeight || 'auto'}` : 'source') },
+      { label: 'Audio', value: (v) => (v.audioPassthrough ? 'passthrough' : `${v.audioBitrate} kbps`) },
+    ], broadcast.outputSettings || []));
+}
+
+async function load(root) {
+  const dayAgo = Math.floor(Date.now() / 1000) - 24 * 3600;
+  const [status, hardware, viewers] = await Promise.all([
+    getJSON('/api/admin/status'),
+    getJSON('/api/admin/hardwarestats').catch(() => ({})),
+    getJSON(`/api/admin/viewersOverTime?windowStart=${dayAgo}`).catch(() => []),
+  ]);
+  clear(root,
+    el('div', { class: 'stats' },
+      stat('State', status.online ? 'LIVE' : 'Offline'),
+      stat('Viewers', status.viewerCount),
+      stat('Session peak', status.sessionPeakViewerCount),
+      stat('All-time peak', status.overallPeakViewerCount),
+      stat('Version', status.versionNumber)),
+    card('Stream title', el('p', {}, status.streamTitle || '(none)')),
+    card('Broadcaster', broadcaster(status),
+      status.broadcaster ? button('Disconnect the stream', async () => {
+        if (window.confirm('Disconnect the broadcaster?')) await getJSON('/api/admin/disconnect').catch(() => {});
+        load(root);
+      }, 'danger') : null),
+    card('Stream health', health(status)),
+    card('Output', variants(status)),
+    card('Viewers over the last 24 hours', lineChart(viewers, { label: 'Viewers' })),
+    card('Hardware', el('div', { class: 'charts' },
+      lineChart(hardware.cpu, { max: 100, unit: '%', label: 'CPU' }),
+      lineChart(hardware.memory, { max: 100, unit: '%', label: 'Memory' }),
+      lineChart(hardware.disk, { max: 100, unit: '%', label: 'Disk' }))));
+}
+
+export async function render(root) {
+  const tick = () => load(root).catch((error) => clear(root, el('p', { class: 'error' }, error.message)));
+  await tick();
+  const timer = setInterval(tick, 10000);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,49 @@
+// The Fediverse (ActivityPub): settings, followers (approve requests), and posting.
+import { el } from '/js/dom.js';
+import { getJSON, postJSON } from '/js/api.js';
+import { button, card, refresh, run, serverConfig, setting, statusLine, table, when } from '../forms.js';
+
+export async function render(root) {
+  const c = await serverConfig();
+  const f = c.federation || {};
+  const followers = el('div');
+  const pending = el('div');
+  const status = statusLine();
+  const approve = (actorIRI, approved) => run(status, () => postJSON('/api/admin/followers/approve', { actorIRI, approved }), 'Done')
+    .then(reload);
+  const person = (x) => el('a', { href: x.link, target: '_blank', rel: 'noopener noreferrer' }, x.name || x.username || x.link);
+  const loadFollowers = async () => {
+    const page = await getJSON('/api/admin/followers?offset=0&limit=100');
+    return table([
+      { label: 'Follower', value: person },
+      { label: 'Since', value: (x) => when(x.timestamp) },
+    ], page?.results || page || [], { empty: 'No followers yet.' });
+  };
+  const loadPending = async () => table([
+    { label: 'Request from', value: person },
+    { label: '', value: (x) => el('span', { class: 'actions' },
+      button('Approve', () => approve(x.link, true)), button('Reject', () => approve(x.link, false), 'danger')) },
+  ], await getJSON('/api/admin/followers/pending'), { empty: 'No pending requests.' });
+  function reload() {
+    refresh(followers, loadFollowers);
+    refresh(pending, loadPending);
+  }
+  const post = el('textarea', { rows: 3, placeholder: 'Write a post for your followers (markdown)', 'aria-label': 'Post' });
+  const postStatus = statusLine();
+  root.append(
+    card('Settings',
+      setting({ name: 'federation/enable', label: 'Enable the Fediverse', type: 'checkbox', value: f.enabled,
+        help: 'Needs the server URL (Server page).' }),
+      setting({ name: 'federation/private', label: 'Approve followers by hand', type: 'checkbox', value: f.isPrivate }),
+      setting({ name: 'federation/username', label: 'Account name', value: f.username }),
+      setting({ name: 'federation/livemessage', label: 'Go-live post', value: f.goLiveMessage }),
+      setting({ name: 'federation/showengagement', label: 'Show follows, likes and boosts in chat', type: 'checkbox',
+        value: f.showEngagement }),
+      setting({ name: 'federation/blockdomains', label: 'Blocked domains', type: 'list', value: f.blockedDomains })),
+    card('Post', post, el('div', { class: 'setting-actions' },
+      button('Send', () => run(postStatus, () => postJSON('/api/admin/federation/send', { value: post.value }), 'Sent'), 'primary'),
+      postStatus)),
+    card('Follow requests', el('div', { class: 'toolbar' }, status), pending),
+    card('Followers', followers));
+  reload();
+}

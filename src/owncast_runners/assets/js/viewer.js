@@ -1,0 +1,48 @@
+// The viewer page `/`: player, stream state, the streamer's page and the chat panel.
+import { el, clear, formatDuration } from './dom.js';
+import { applyCustomisation, getJSON, watchStatus } from './api.js';
+import { Player } from './player.js';
+import { ChatPanel } from './chat.js';
+import { externalActions, renderAbout, renderIdentity } from './about.js';
+
+const config = await getJSON('/api/config').catch(() => ({}));
+applyCustomisation(config);
+renderIdentity(config);
+document.body.classList.toggle('chat-disabled', Boolean(config.chatDisabled));
+
+const player = new Player(document.getElementById('player'), { offlineMessage: config.offlineMessage });
+renderAbout(document.getElementById('about'), config);
+clear(document.getElementById('actions'), externalActions(config.externalActions));
+
+const titleNode = document.getElementById('stream-title');
+const stateNode = document.getElementById('stream-state');
+const viewersNode = document.getElementById('viewer-count');
+let lastStatus = null;
+
+function renderStatus(status) {
+  lastStatus = status;
+  player.setOnline(status.online);
+  document.body.classList.toggle('is-live', status.online);
+  titleNode.textContent = status.streamTitle || config.streamTitle || config.name || '';
+  const hideViewers = config.hideViewerCount || typeof status.viewerCount !== 'number';
+  viewersNode.hidden = hideViewers || !status.online;
+  if (!hideViewers) viewersNode.textContent = `👁 ${status.viewerCount} watching`;
+  renderClock();
+}
+
+function renderClock() {
+  if (!lastStatus) return;
+  if (lastStatus.online && lastStatus.lastConnectTime) {
+    const since = (Date.now() - new Date(lastStatus.lastConnectTime).getTime()) / 1000;
+    clear(stateNode, el('span', { class: 'live-badge' }, 'LIVE'), ` ${formatDuration(since)}`);
+  } else {
+    clear(stateNode, el('span', { class: 'offline-badge' }, 'OFFLINE'));
+  }
+}
+
+watchStatus(renderStatus);
+setInterval(renderClock, 1000);
+
+if (!config.chatDisabled) {
+  new ChatPanel(document.getElementById('chat'), { config }).start();
+}
