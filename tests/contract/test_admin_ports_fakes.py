@@ -18,7 +18,11 @@ from owncast_core.testing.contracts.stats import (
     MetricsExporterContract,
     StatsRepositoryContract,
 )
-from owncast_core.testing.contracts.webhooks import SenderEnv, WebhookRepositoryContract, WebhookSenderContract
+from owncast_core.testing.contracts.webhooks import (
+    SenderEnv,
+    WebhookRepositoryContract,
+    WebhookSenderContract,
+)
 from owncast_core.testing.fakes import (
     FakeHardwareMonitor,
     InMemoryLogHistory,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -77,7 +77,7 @@ async def test_stream_events_have_owncast_payloads_and_valid_signatures() -> Non
     clock = FakeClock()
     service = await make_service(sender, clock=clock)
     hook = await service.create("http://127.0.0.1:1/hook", ["STREAM_STARTED", "STREAM_STOPPED", "STREAM_TITLE_UPDATED"])
-    at = datetime(1970, 1, 1, 0, 1, 12, tzinfo=timezone.utc)
+    at = datetime(1970, 1, 1, 0, 1, 12, tzinfo=UTC)
     await service.on_event(StreamOnline(at=at))
     await service.on_event(StreamTitleChanged(title="my stream", at=at))
     await service.on_event(StreamStopped(at=at, reason="done"))

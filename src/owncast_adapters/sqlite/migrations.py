@@ -11,6 +11,7 @@ from typing import Callable
 
 import sqlite_utils
 
+from owncast_adapters.sqlite.admin_schema import create_viewer_counts_table, create_webhooks_table
 from owncast_adapters.sqlite.chat_schema import create_messages_table, create_users_tables
 
 
@@ -31,4 +32,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "configuration table", _config_table),
     Migration(2, "chat users, access tokens and IP bans", create_users_tables),
     Migration(3, "chat messages", create_messages_table),
+    Migration(4, "webhooks", create_webhooks_table),
+    Migration(5, "viewer counts over time", create_viewer_counts_table),
 )

@@ -12,8 +12,9 @@ import base64
 import binascii
 import ipaddress
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from owncast_core.domain.geo import is_private_ip

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Final, Mapping
+from typing import Any, Final
 
 _PLATFORMS: Final = (
     ("bandcamp", "Bandcamp", "bandcamp.svg"),

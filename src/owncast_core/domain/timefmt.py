@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def go_time(value: datetime | None) -> str | None:
@@ -10,6 +10,6 @@ def go_time(value: datetime | None) -> str | None:
     trailing zeros and disappears when zero), e.g. ``2026-01-01T12:00:00.5Z``; ``None`` -> null."""
     if value is None:
         return None
-    utc = value.astimezone(timezone.utc)
+    utc = value.astimezone(UTC)
     fraction = f"{utc.microsecond:06d}".rstrip("0")
     return utc.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, Mapping
+from typing import Any, Final
 
 CHAT: Final = "CHAT"
 CHAT_ACTION: Final = "CHAT_ACTION"

@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from owncast_core.domain.config import Keys
 from owncast_core.domain.stats import (
-    GAUGES,
     HardwareSample,
     HealthOverview,
     PlaybackReport,
@@ -33,7 +32,6 @@ from owncast_core.ports.stats import HardwareMonitor, MetricsExporter, StatsRepo
 from owncast_core.services.config import ConfigService
 from owncast_core.services.stream import StreamService
 from owncast_core.services.viewers import ViewerService
-
 
 MAX_COLLECTION_VALUES = 300
 VIEWER_SAMPLE_RETENTION = timedelta(days=30)
@@ -284,4 +282,4 @@ def _parse_time(value: object) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -19,12 +19,10 @@ import shutil
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
-from collections import deque
 from dataclasses import replace
 from pathlib import Path
 
 from owncast_core.domain.geo import LOCALHOST, GeoInfo, is_local_address, parse_address
-from owncast_core.domain.logs import LogEntry
 from owncast_core.domain.stats import GAUGES, HardwareSample, TimestampedValue
 from owncast_core.domain.chat import ApiUser, ChatRecord, ChatUser, HistoryEntry, IPBan
 from owncast_core.domain.stream import TranscodeJob
@@ -34,6 +32,7 @@ from owncast_core.ports.bus import EventHandler
 from owncast_core.ports.repositories import JsonValue
 from owncast_core.ports.emoji import Emoji, EmojiFile
 from owncast_core.ports.video import HlsFile, SegmentInfo, TranscoderListener, VariantInfo
+from owncast_core.services.log_history import LogHistoryBuffer
 
 
 class InMemoryConfigRepository:
@@ -409,20 +408,8 @@ class InMemoryMetricsExporter:
         return text.encode(), "text/plain; version=0.0.4; charset=utf-8"
 
 
-class InMemoryLogHistory(logging.Handler):
-    """``LogHistory`` and a ``logging.Handler``: keeps the last ``capacity`` records."""
-
-    def __init__(self, capacity: int = 1000) -> None:
-        super().__init__()
-        self._records: deque[LogEntry] = deque(maxlen=capacity)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        level = {"WARNING": "warning", "CRITICAL": "fatal"}.get(record.levelname, record.levelname.lower())
-        self._records.append(LogEntry(datetime.fromtimestamp(record.created, timezone.utc), level,
-                                      record.getMessage()))
-
-    def entries(self, *, warnings_only: bool = False) -> list[LogEntry]:
-        return [e for e in self._records if not warnings_only or e.is_warning]
+class InMemoryLogHistory(LogHistoryBuffer):
+    """``LogHistory`` for tests: the core's in-memory ``LogHistoryBuffer`` itself (it does no I/O)."""
 
 
 class FakeEncoderProbe:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from owncast_core.domain.stats import GAUGES
 from owncast_core.ports.stats import HardwareMonitor, LogHistory, MetricsExporter, StatsRepository
 
 RepositoryFactory = Callable[[], Awaitable[StatsRepository]]
-T0 = datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=UTC)
 
 
 class StatsRepositoryContract:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from owncast_core.errors import DeliveryFailed, NotFoundError
 from owncast_core.ports.webhooks import WebhookRepository, WebhookSender
 
 RepositoryFactory = Callable[[], Awaitable[WebhookRepository]]
-T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
 class WebhookRepositoryContract:

@@ -1,0 +1,1 @@
+"""GeoIP lookups from a MaxMind database (geoip2)."""

@@ -1,0 +1,1 @@
+"""The host machine: hardware utilisation (psutil), available encoders and ffmpeg."""

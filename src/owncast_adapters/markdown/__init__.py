@@ -1,0 +1,1 @@
+"""Markdown rendering of the streamer's page content (markdown-it-py)."""

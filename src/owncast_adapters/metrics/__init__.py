@@ -1,0 +1,1 @@
+"""Metrics exposition (prometheus-client)."""

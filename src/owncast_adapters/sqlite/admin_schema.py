@@ -1,0 +1,35 @@
+"""Tables of the admin side: webhooks and viewer-count samples; time <-> text conversion."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+
+def create_webhooks_table(db: sqlite_utils.Database) -> None:
+    # AUTOINCREMENT: ids of deleted webhooks are never handed out again.
+    db.execute("""CREATE TABLE webhooks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        timestamp TEXT NOT NULL,
+        last_used TEXT
+    )""")
+
+
+def create_viewer_counts_table(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE TABLE viewer_counts (time TEXT NOT NULL, count INTEGER NOT NULL)")
+    db.execute("CREATE INDEX viewer_counts_time ON viewer_counts (time)")
+
+
+def time_text(value: datetime) -> str:
+    """Aware datetime -> sortable UTC text with microseconds."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def text_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
