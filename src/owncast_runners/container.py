@@ -6,23 +6,51 @@ Everything the server needs is a provider here; embedders and tests override pro
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dependency_injector import containers, providers
 
 from owncast_adapters.auth.passwords import BcryptPasswordHasher
+from owncast_adapters.geoip.maxmind import MaxMindGeoIPLookup
+from owncast_adapters.host.encoders import PyAVEncoderProbe
+from owncast_adapters.host.hardware import PsutilHardwareMonitor
+from owncast_adapters.markdown.page import MarkdownItPageRenderer
+from owncast_adapters.metrics.prometheus import PrometheusMetricsExporter
+from owncast_adapters.sqlite.stats_repository import SqliteStatsRepository
+from owncast_adapters.sqlite.webhook_repository import SqliteWebhookRepository
+from owncast_adapters.storage.logo import LocalLogoStore
+from owncast_adapters.webhooks.httpx_sender import HttpxWebhookSender
 from owncast_adapters.bus.inprocess import InProcessEventBus
+from owncast_adapters.render.chat_markdown import MarkdownChatRenderer
+from owncast_adapters.render.wordlist import WordListContentFilter
+from owncast_adapters.sqlite.chat_repository import SqliteChatRepository
 from owncast_adapters.sqlite.config_repository import SqliteConfigRepository
 from owncast_adapters.sqlite.database import Database
+from owncast_adapters.sqlite.user_repository import SqliteUserRepository
+from owncast_adapters.storage.emoji import LocalEmojiStore
 from owncast_adapters.storage.local import LocalVideoStorage
 from owncast_adapters.storage.s3 import S3VideoStorage
 from owncast_adapters.storage.s3_bucket import S3Settings
 from owncast_adapters.system import RandomIds, SystemClock
+from owncast_adapters.timers import AsyncioScheduler
 from owncast_adapters.video.rtmp import RtmpServer
 from owncast_adapters.video.transcoder import PyAVTranscoder
+from owncast_core import __version__
 from owncast_core.domain.config import Keys
+from owncast_core.domain.stats import GAUGES
+from owncast_core.services.admin_config import AdminConfigService
+from owncast_core.services.chat import ChatService
 from owncast_core.services.config import ConfigService
+from owncast_core.services.config_views import ConfigViews
+from owncast_core.services.log_history import LogHistoryBuffer
+from owncast_core.services.stats import StatsService
+from owncast_core.services.status import StatusService
 from owncast_core.services.stream import StreamService
+from owncast_core.services.users import UserService
 from owncast_core.services.viewers import ViewerService
+from owncast_core.services.webhooks import WebhookService
 from owncast_runners.settings import Settings
+from owncast_runners.web.admin_api import AdminApi
 from owncast_runners.web.app import create_app
 
 
@@ -40,6 +68,15 @@ def s3_settings(config: ConfigService) -> S3Settings:
         s3 if isinstance(s3, dict) else {},
         fallback_serving_endpoint=config.string(Keys.VIDEO_SERVING_ENDPOINT),
     )
+
+
+def metric_labels(config: ConfigService) -> dict[str, str]:
+    """Prometheus constant labels, as Owncast: the version and the server URL's host."""
+    return {"version": __version__, "host": config.string(Keys.SERVER_URL) or "unknown"}
+
+
+def chat_gauges(chat: ChatService) -> Callable[[], dict[str, float]]:
+    return lambda: {"owncast_instance_active_chat_client_count": float(chat.connection_count())}
 
 
 def playlist_segments(config: ConfigService) -> int:
@@ -100,6 +137,73 @@ class Container(containers.DeclarativeContainer):
         host=settings.provided.rtmp_host,
         port=settings.provided.rtmp_port,
     )
+    user_repository = providers.Singleton(SqliteUserRepository, database=database)
+    chat_repository = providers.Singleton(SqliteChatRepository, database=database)
+    users = providers.Singleton(
+        UserService, repository=user_repository, config=config, clock=clock, ids=ids, secrets_source=ids
+    )
+    chat = providers.Singleton(
+        ChatService,
+        config=config,
+        users=users,
+        messages=chat_repository,
+        renderer=providers.Singleton(MarkdownChatRenderer),
+        content_filter=providers.Singleton(WordListContentFilter.default),
+        bus=bus,
+        clock=clock,
+        ids=ids,
+        scheduler=providers.Singleton(AsyncioScheduler),
+    )
+    emoji_store = providers.Singleton(LocalEmojiStore, root=settings.provided.emoji_dir)
+
+    # admin and configuration API, webhooks, statistics, GeoIP
+    status = providers.Singleton(StatusService, stream=stream, viewers=viewers, config=config, clock=clock)
+    geoip = providers.Singleton(MaxMindGeoIPLookup, path=settings.provided.geoip_path)
+    webhook_sender = providers.Singleton(HttpxWebhookSender, allow_private=settings.provided.webhooks_allow_private)
+    webhooks = providers.Singleton(
+        WebhookService,
+        repository=providers.Singleton(SqliteWebhookRepository, database=database),
+        sender=webhook_sender,
+        config=config,
+        clock=clock,
+        ids=ids,
+        secrets=ids,
+        status=status.provided.status,
+        allow_private_targets=settings.provided.webhooks_allow_private,
+    )
+    encoders = providers.Singleton(PyAVEncoderProbe)
+    admin_config = providers.Singleton(
+        AdminConfigService,
+        config=config,
+        bus=bus,
+        clock=clock,
+        ids=ids,
+        logo_store=providers.Singleton(LocalLogoStore, data_dir=settings.provided.data_dir),
+        encoders=encoders,
+        chat=chat,
+    )
+    config_views = providers.Singleton(
+        ConfigViews, config=config, renderer=providers.Singleton(MarkdownItPageRenderer), encoders=encoders,
+        status=status,
+    )
+    stats = providers.Singleton(
+        StatsService,
+        repository=providers.Singleton(SqliteStatsRepository, database=database),
+        viewers=viewers,
+        config=config,
+        stream=stream,
+        hardware=providers.Singleton(PsutilHardwareMonitor, disk_path=settings.provided.data_dir),
+        metrics=providers.Singleton(PrometheusMetricsExporter, gauges=GAUGES,
+                                    labels=providers.Callable(metric_labels, config)),
+        geoip=geoip,
+        clock=clock,
+        chat_counts=providers.Callable(chat_gauges, chat),
+    )
+    log_history = providers.Singleton(LogHistoryBuffer)
+    admin_api = providers.Singleton(
+        AdminApi, status=status, stats=stats, webhooks=webhooks, admin=admin_config, views=config_views,
+        logs=log_history,
+    )
     web_app = providers.Singleton(
         create_app,
         stream=stream,
@@ -108,4 +212,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         data_dir=settings.provided.data_dir,
         thumbnail_path=settings.provided.thumbnail_path,
+        chat=chat,
+        emoji_store=emoji_store,
+        admin_api=admin_api,
     )

@@ -21,11 +21,17 @@ from hypercorn.config import Config as HypercornConfig
 
 from owncast_runners.container import Container
 from owncast_runners.settings import Settings
+from owncast_runners.web.chat_ws import configure_hypercorn
 
 log = logging.getLogger("owncast")
 
 CLEANUP_INTERVAL_SECONDS = 60.0
 VIEWER_PRUNE_SECONDS = 5.0
+CHAT_PRUNE_SECONDS = 300.0
+PEAKS_SAVE_SECONDS = 60.0
+VIEWER_SAMPLE_SECONDS = 120.0
+HARDWARE_SAMPLE_SECONDS = 60.0
+PLAYBACK_COLLECT_SECONDS = 60.0
 
 
 class OwncastServer:
@@ -46,6 +52,7 @@ class OwncastServer:
         c = self.container
         for path in (self.settings.data_dir, self.settings.hls_dir, self.settings.public_dir):
             path.mkdir(parents=True, exist_ok=True)
+        logging.getLogger().addHandler(c.log_history())  # /api/admin/logs
         database = c.database()
         await database.open()
         config = c.config()
@@ -55,6 +62,8 @@ class OwncastServer:
             log.info("admin password set from the command line")
         bus = c.bus()
         bus.subscribe(c.viewers().on_event)
+        c.chat().start()
+        await self._start_admin()
 
         self._sockets = bind_sockets(self.settings.web_host, self.settings.web_port)
         self.web_port = self._sockets[0].getsockname()[1]
@@ -64,6 +73,7 @@ class OwncastServer:
         hyper.graceful_timeout = 2.0
         hyper.keep_alive_timeout = 75.0
         hyper.bind = [f"fd://{s.fileno()}" for s in self._sockets]
+        configure_hypercorn(hyper)  # chat websocket pings and read deadline
         app = c.web_app()
         self._web_task = asyncio.create_task(
             serve(app, hyper, shutdown_trigger=self._web_shutdown.wait, mode="asgi"),  # type: ignore[arg-type]
@@ -77,6 +87,12 @@ class OwncastServer:
         self._every(CLEANUP_INTERVAL_SECONDS, self._cleanup, "hls-cleanup")
         self._every(VIEWER_PRUNE_SECONDS, self._prune_viewers, "viewer-prune")
         self._every(self.settings.backup_interval_seconds, self._backup, "db-backup")
+        self._every(CHAT_PRUNE_SECONDS, self._prune_chat, "chat-prune")
+        stats = c.stats()
+        self._every(PEAKS_SAVE_SECONDS, stats.save_peaks_job, "peaks-save")
+        self._every(VIEWER_SAMPLE_SECONDS, stats.sample_viewers_job, "viewers-sample")
+        self._every(HARDWARE_SAMPLE_SECONDS, stats.sample_hardware_job, "hardware-sample")
+        self._every(PLAYBACK_COLLECT_SECONDS, self._collect_playback, "playback-metrics")
 
         keys = ", ".join(k.key for k in config.stream_keys())
         log.info("web server listening on %s port %d", " and ".join(self.settings.web_host), self.web_port)
@@ -110,6 +126,11 @@ class OwncastServer:
             sock.close()
         with contextlib.suppress(Exception):
             await stream.storage.close()
+        try:
+            await c.chat().close()  # persist every chat message clients saw
+        except Exception:
+            log.exception("could not save pending chat messages")
+        await self._stop_admin()
         database = c.database()
         with contextlib.suppress(Exception):
             await database.backup()
@@ -143,6 +164,33 @@ class OwncastServer:
 
     async def _prune_viewers(self) -> None:
         self.container.viewers().prune()
+
+    async def _start_admin(self) -> None:
+        """Webhooks, GeoIP and statistics (issue 4)."""
+        c = self.container
+        await c.stats().restore_peaks()
+        geoip = c.geoip()
+        await geoip.open()
+        c.chat().geo_lookup = geoip.lookup
+        webhooks = c.webhooks()
+        await webhooks.start()
+        c.bus().subscribe(webhooks.on_event)
+        await c.stats().sample_hardware_job()  # a first point (CPU needs a baseline)
+
+    async def _stop_admin(self) -> None:
+        c = self.container
+        for step in (c.webhooks().stop, c.webhook_sender().aclose, c.stats().save_peaks_job, c.geoip().close):
+            try:
+                await step()
+            except Exception:
+                log.exception("shutdown step %s failed", getattr(step, "__qualname__", step))
+        logging.getLogger().removeHandler(c.log_history())
+
+    async def _collect_playback(self) -> None:
+        self.container.stats().collect_playback_job()
+
+    async def _prune_chat(self) -> None:
+        await self.container.chat().prune_history()
 
     async def _backup(self) -> None:
         path = await self.container.database().backup()

@@ -12,8 +12,13 @@ from starlette.routing import BaseRoute
 from owncast_core.ports.clock import Clock
 from owncast_core.services.config import ConfigService
 from owncast_core.services.stream import StreamService
+from owncast_core.ports.emoji import EmojiStore
+from owncast_core.services.chat import ChatService
 from owncast_core.services.viewers import ViewerService
 from owncast_runners.web import admin, assets, hls, pages, status
+from owncast_runners.web import chat_api, chat_ws, emoji, moderation
+from owncast_runners.web.admin_api import AdminApi
+from owncast_runners.web.admin_api import routes as admin_api_routes
 
 
 def create_app(
@@ -24,6 +29,10 @@ def create_app(
     clock: Clock,
     data_dir: Path,
     thumbnail_path: Path,
+    chat: ChatService | None = None,
+    emoji_store: EmojiStore | None = None,
+    chat_frame_interval: float = 0.0,
+    admin_api: AdminApi | None = None,
 ) -> Starlette:
     """Build the web app from resolved services (the container calls this)."""
     route_list: list[BaseRoute] = [
@@ -33,6 +42,16 @@ def create_app(
         *admin.routes(stream=stream, config=config),
         *pages.routes(config=config, data_dir=data_dir),
     ]
+    if chat is not None:
+        route_list += [
+            *chat_ws.routes(chat=chat, frame_interval=chat_frame_interval),
+            *chat_api.routes(chat=chat, users=chat.users),
+            *moderation.routes(chat=chat, users=chat.users, config=config),
+        ]
+    if emoji_store is not None:
+        route_list += emoji.routes(emoji=emoji_store, config=config)
+    if admin_api is not None:
+        route_list += admin_api_routes(admin_api, config=config, data_dir=data_dir, chat=chat)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return PlainTextResponse("404 page not found", status_code=404)
