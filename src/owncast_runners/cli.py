@@ -21,6 +21,8 @@ _FLAGS = {
     "stream_key": ("--stream-key", "temporary stream key for this run only; not saved, replaces the configured keys"),
     "admin_password": ("--admin-password", "set (and save) the admin password"),
     "log_level": ("--log-level", "DEBUG, INFO, WARNING or ERROR (default INFO)"),
+    "webhooks_allow_private": ("--webhooks-allow-private",
+                               "true to allow webhook URLs on loopback/private addresses (default false)"),
 }
 
 

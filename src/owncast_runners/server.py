@@ -123,7 +123,8 @@ class OwncastServer:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._web_task, timeout=5)
         for sock in self._sockets:
-            sock.close()
+            with contextlib.suppress(OSError):  # Hypercorn may already have closed the fd it served
+                sock.close()
         with contextlib.suppress(Exception):
             await stream.storage.close()
         try:

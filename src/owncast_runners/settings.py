@@ -27,6 +27,9 @@ class Settings:
     admin_password: str | None = None
     log_level: str = "INFO"
     backup_interval_seconds: float = 3600.0
+    webhooks_allow_private: bool = False
+    """Allow webhook URLs on loopback/private addresses (LAN receivers, tests); off by default
+    so an admin cannot make the server probe its own network."""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -50,6 +53,10 @@ class Settings:
         return self.data_dir / "public"
 
     @property
+    def geoip_path(self) -> Path:
+        return self.data_dir / "GeoLite2-City.mmdb"
+
+    @property
     def emoji_dir(self) -> Path:
         return self.data_dir / "emoji"
 
@@ -69,6 +76,7 @@ _ENV_NAMES = {
     "stream_key": "STREAM_KEY",
     "admin_password": "ADMIN_PASSWORD",
     "log_level": "LOG_LEVEL",
+    "webhooks_allow_private": "WEBHOOKS_ALLOW_PRIVATE",
 }
 
 
@@ -94,6 +102,11 @@ def parse_setting(name: str, raw: str, *, variable: str) -> Any:
         if not 0 <= port <= 65535:
             raise ValueError(f"{variable} must be between 1 and 65535, got {port}")
         return port
+    if name == "webhooks_allow_private":
+        flag = raw.strip().lower()
+        if flag not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ValueError(f"{variable} must be true or false, got {raw!r}")
+        return flag in ("1", "true", "yes", "on")
     if name in ("data_dir", "database"):
         return Path(raw)
     if name == "web_host":

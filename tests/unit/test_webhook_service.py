@@ -10,6 +10,16 @@ from typing import Any
 import pytest
 
 from owncast_core.domain import webhooks as wh
+from owncast_core.domain.chat import (
+    ChatActionSent,
+    ChatMessageSent,
+    ChatUser,
+    MessagesVisibilityChanged,
+    SystemMessageSent,
+    UserJoinedChat,
+    UserNameChanged,
+    UserPartedChat,
+)
 from owncast_core.domain.events import StreamOnline, StreamStopped, StreamTitleChanged
 from owncast_core.errors import DeliveryFailed, DeliveryRefused, ValidationError
 from owncast_core.services.config import ConfigService
@@ -196,3 +206,45 @@ def test_sign_matches_owncast_format() -> None:
     assert value.startswith("t=1700000000.s=") and len(value.split(".s=")[1]) == 64
     assert wh.verify("secret", b'{"a":1}', value, now=1700000100)
     assert not wh.verify("secret", b'{"a":1}', "garbage", now=1700000100)
+
+
+async def test_chat_events_become_owncast_webhook_payloads() -> None:
+    ts = datetime(1970, 1, 1, 0, 1, 12, tzinfo=UTC)
+    user = ChatUser(id="user id", display_name="display name", display_color=4,
+                    created_at=datetime(1970, 1, 1, 0, 0, 3, tzinfo=UTC), previous_names=("somebody",))
+    sender = RecordingWebhookSender()
+    service = await make_service(sender)
+    await service.create("http://127.0.0.1:1/h", sorted(wh.EVENT_TYPES))
+    await service.on_event(ChatMessageSent(id="id", timestamp=ts, user=user, body="body", raw_body="raw body",
+                                           client_id=51))
+    await service.on_event(UserNameChanged(id="id", timestamp=ts, user=user, old_name="x", new_name="new name",
+                                           client_id=51))
+    await service.on_event(UserJoinedChat(id="id", timestamp=ts, user=user, client_id=51))
+    await service.on_event(UserPartedChat(id="id", timestamp=ts, user=user, client_id=51))
+    await service.on_event(MessagesVisibilityChanged(id="id", timestamp=ts, ids=("message1", "message2"),
+                                                     visible=False))
+    await service.on_event(SystemMessageSent(id="s", timestamp=ts, body="<p>hi</p>", server_name="srv"))
+    await service.on_event(SystemMessageSent(id="p", timestamp=ts, body="private", server_name="srv", client_id=3))
+    await service.on_event(ChatActionSent(id="a", timestamp=ts, body="<p>act</p>", server_name="srv"))
+    await service.wait_idle(2)
+    got = [json.loads(body) for _, body, _ in sender.requests]
+    user_json = {"authenticated": False, "createdAt": "1970-01-01T00:00:03Z", "displayColor": 4,
+                 "displayName": "display name", "id": "user id", "isBot": False, "previousNames": ["somebody"]}
+    stamp = "1970-01-01T00:01:12Z"
+    assert got == [
+        {"type": "CHAT", "eventData": {"body": "body", "clientId": 51, "id": "id", "rawBody": "raw body",
+                                       "timestamp": stamp, "user": user_json, "visible": True}},
+        {"type": "NAME_CHANGE", "eventData": {"clientId": 51, "id": "id", "newName": "new name", "timestamp": stamp,
+                                              "type": "NAME_CHANGE", "user": user_json}},
+        {"type": "USER_JOINED", "eventData": {"clientId": 51, "id": "id", "type": "USER_JOINED", "timestamp": stamp,
+                                              "user": user_json}},
+        {"type": "USER_PARTED", "eventData": {"clientId": 51, "id": "id", "type": "USER_PARTED", "timestamp": stamp,
+                                              "user": user_json}},
+        {"type": "VISIBILITY-UPDATE", "eventData": {"MessageIDs": ["message1", "message2"], "Visible": False,
+                                                    "body": "", "id": "id", "timestamp": stamp,
+                                                    "type": "VISIBILITY-UPDATE", "user": None}},
+        {"type": "SYSTEM", "eventData": {"type": "SYSTEM", "id": "s", "timestamp": stamp, "body": "<p>hi</p>"}},
+        {"type": "CHAT_ACTION", "eventData": {"type": "CHAT_ACTION", "id": "a", "timestamp": stamp,
+                                              "body": "<p>act</p>"}},
+    ]
+    await service.stop()

@@ -37,6 +37,42 @@ class StatusService:
             "streamTitle": self._config.string(Keys.STREAM_TITLE),
         }
 
+    def admin_status(self, health: dict[str, Any] | None) -> dict[str, Any]:
+        """``/api/admin/status``: the broadcaster's stream details (RTMP metadata), the output
+        settings of the current broadcast, ``health`` (from the stats service) and peaks."""
+        state = self._stream.status()
+        broadcaster = None
+        current = None
+        if state.connected and state.details is not None:
+            d = state.details
+            broadcaster = {
+                "remoteAddr": d.remote_addr,
+                "time": go_time(d.connected_at),
+                "streamDetails": {
+                    "width": d.width,
+                    "height": d.height,
+                    "framerate": d.framerate,
+                    "videoBitrate": int(d.video_bitrate),
+                    "videoCodec": d.video_codec,
+                    "audioBitrate": int(d.audio_bitrate),
+                    "audioCodec": d.audio_codec,
+                    "encoder": d.encoder,
+                },
+            }
+            current = {"outputSettings": [v.to_json() for v in state.variants],
+                       "latencyLevel": {"level": state.latency_level}}
+        return {
+            "broadcaster": broadcaster,
+            "currentBroadcast": current,
+            "health": health,
+            "online": state.online,
+            "viewerCount": self._viewers.count(),
+            "overallPeakViewerCount": self._viewers.overall_peak,
+            "sessionPeakViewerCount": self._viewers.session_peak,
+            "versionNumber": __version__,
+            "streamTitle": self._config.string(Keys.STREAM_TITLE),
+        }
+
     def public_status(self) -> dict[str, Any]:
         """``/api/status``: ``viewerCount`` omitted when the streamer hides it."""
         state = self._stream.status()

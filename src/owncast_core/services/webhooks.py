@@ -18,6 +18,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from owncast_core.domain import webhooks as wh
+from owncast_core.domain.chat import (
+    ChatActionSent,
+    ChatMessageSent,
+    MessagesVisibilityChanged,
+    SystemMessageSent,
+    UserJoinedChat,
+    UserNameChanged,
+    UserPartedChat,
+)
 from owncast_core.domain.config import Keys
 from owncast_core.domain.config_rules import is_valid_url
 from owncast_core.domain.events import StreamOnline, StreamStopped, StreamTitleChanged
@@ -171,8 +180,15 @@ class WebhookService:
         return True
 
     async def on_event(self, event: object) -> None:
-        """``EventBus`` subscriber for the stream events (chat events arrive via ``publish``)."""
-        if isinstance(event, StreamOnline):
+        """``EventBus`` subscriber: stream events and published chat events become webhooks.
+
+        ``STREAM_STARTED`` is sent when the stream turns online (viewers can play), not at the
+        RTMP connect, so its ``status.online`` is true as receivers expect.
+        """
+        chat = chat_event_data(event)
+        if chat is not None:
+            self.publish(*chat)
+        elif isinstance(event, StreamOnline):
             self.publish(wh.STREAM_STARTED, self._stream_event_data(event.at))
         elif isinstance(event, StreamStopped):
             self.publish(wh.STREAM_STOPPED, self._stream_event_data(event.at))
@@ -271,6 +287,32 @@ def _names_local_host(host: str) -> bool:
     """``localhost`` names and loopback/private IP literals (names are resolved by the sender)."""
     host = host.lower().rstrip(".")
     return host == "localhost" or host.endswith(".localhost") or is_local_address(host)
+
+
+def chat_event_data(event: object) -> tuple[str, dict[str, Any]] | None:
+    """Owncast's webhook ``eventData`` for a published chat event (reference §3.2); ``None``
+    for anything else, and for system messages and actions sent privately to one client."""
+    if isinstance(event, ChatMessageSent):
+        data: dict[str, Any] = {"id": event.id, "body": event.body, "rawBody": event.raw_body,
+                                "timestamp": go_time(event.timestamp), "user": event.user.to_json(webhook=True),
+                                "visible": event.visible}
+        if event.client_id:
+            data["clientId"] = event.client_id
+        return wh.CHAT, data
+    if isinstance(event, (UserNameChanged, UserJoinedChat, UserPartedChat)):
+        data = {"type": event.type, "id": event.id, "timestamp": go_time(event.timestamp),
+                "clientId": event.client_id or 0, "user": event.user.to_json(webhook=True)}
+        if isinstance(event, UserNameChanged):
+            data["newName"] = event.new_name
+        return event.type, data
+    if isinstance(event, MessagesVisibilityChanged):
+        return wh.VISIBILITY_UPDATE, {"type": event.type, "id": event.id, "timestamp": go_time(event.timestamp),
+                                      "MessageIDs": list(event.ids), "Visible": event.visible, "body": "",
+                                      "user": None}
+    if isinstance(event, (SystemMessageSent, ChatActionSent)) and event.client_id is None:
+        return event.type, {"type": event.type, "id": event.id, "timestamp": go_time(event.timestamp),
+                            "body": event.body}
+    return None
 
 
 def webhook_json(hook: Webhook, *, include_secret: bool = True) -> dict[str, Any]:
