@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -108,14 +108,12 @@ class TestPrometheusMetricsExporter(MetricsExporterContract):
 
 class TestLogHistoryBuffer(LogHistoryContract):
     @pytest.fixture
-    def history(self) -> Iterator[tuple[LogHistoryBuffer, logging.Logger]]:
-        handler = LogHistoryBuffer(capacity=5)
-        logger = logging.getLogger("test.log-history-buffer")
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
-        logger.addHandler(handler)
-        yield handler, logger
-        logger.removeHandler(handler)
+    def make_history(self):  # type: ignore[no-untyped-def]
+        def make(capacity: int) -> tuple[LogHistoryBuffer, LogHistoryBuffer]:
+            handler = LogHistoryBuffer(capacity=capacity)
+            return handler, handler
+
+        return make
 
 
 class TestMaxMindGeoIPLookup(GeoIPLookupContract):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
 import pytest
 
 from owncast_core.domain.geo import GeoInfo
@@ -81,14 +78,12 @@ class TestInMemoryMetricsExporter(MetricsExporterContract):
 
 class TestInMemoryLogHistory(LogHistoryContract):
     @pytest.fixture
-    def history(self) -> Iterator[tuple[InMemoryLogHistory, logging.Logger]]:
-        handler = InMemoryLogHistory(capacity=5)
-        logger = logging.getLogger("test.fake-log-history")
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
-        logger.addHandler(handler)
-        yield handler, logger
-        logger.removeHandler(handler)
+    def make_history(self):  # type: ignore[no-untyped-def]
+        def make(capacity: int) -> tuple[InMemoryLogHistory, InMemoryLogHistory]:
+            handler = InMemoryLogHistory(capacity=capacity)
+            return handler, handler
+
+        return make
 
 
 class TestStaticGeoIPLookup(GeoIPLookupContract):

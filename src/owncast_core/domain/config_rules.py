@@ -192,24 +192,35 @@ def parse_variants(value: Any) -> list[dict[str, Any]]:
     return variants
 
 
-_S3_STRINGS = ("endpoint", "accessKey", "secret", "bucket", "region", "acl", "pathPrefix")
+def _fields(entry: dict[str, Any], message: str, *, strings: tuple[str, ...] = (),
+            flags: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The named fields of ``entry``: strings (missing or null -> ``""``) and flags (missing ->
+    ``False``); any other type raises ``ValidationError(message)``."""
+    out: dict[str, Any] = {}
+    for name in strings:
+        text = entry.get(name) or ""
+        if not isinstance(text, str):
+            raise ValidationError(message)
+        out[name] = text
+    for name in flags:
+        flag = entry.get(name, False)
+        if not isinstance(flag, bool):
+            raise ValidationError(message)
+        out[name] = flag
+    return out
+
+
+def _omit_empty(values: dict[str, Any], *keep: str) -> dict[str, Any]:
+    """Go's ``omitempty`` for string fields (``keep`` names stay even when empty)."""
+    return {k: v for k, v in values.items() if k in keep or v != ""}
 
 
 def parse_s3(value: Any) -> dict[str, Any]:
     """Owncast's ``models.S3`` as stored: strings omitted when empty, the two flags always there."""
-    config = _object(value, "unable to update s3 config with provided values")
-    out: dict[str, Any] = {}
-    for name in _S3_STRINGS:
-        item = config.get(name) or ""
-        if not isinstance(item, str):
-            raise ValidationError("unable to update s3 config with provided values")
-        if item.strip():
-            out[name] = item.strip()
-    for name in ("enabled", "forcePathStyle"):
-        flag = config.get(name, False)
-        if not isinstance(flag, bool):
-            raise ValidationError("unable to update s3 config with provided values")
-        out[name] = flag
+    message = "unable to update s3 config with provided values"
+    config = _fields(_object(value, message), message, flags=("enabled", "forcePathStyle"),
+                     strings=("endpoint", "accessKey", "secret", "bucket", "region", "acl", "pathPrefix"))
+    out = _omit_empty({k: v.strip() if isinstance(v, str) else v for k, v in config.items()})
     if out["enabled"]:
         if not is_valid_url(out.get("endpoint", "")):
             raise ValidationError("s3 support requires an endpoint")
@@ -226,14 +237,7 @@ def parse_social_handles(value: Any) -> list[dict[str, str]]:
     message = "unable to update social handles with provided values"
     handles = []
     for item in _list(value, message):
-        entry = _object(item, message)
-        handle = {}
-        for name in ("platform", "url", "icon"):
-            field = entry.get(name) or ""
-            if not isinstance(field, str):
-                raise ValidationError(message)
-            if field:
-                handle[name] = field
+        handle = _omit_empty(_fields(_object(item, message), message, strings=("platform", "url", "icon")))
         if not handle.get("platform") or not handle.get("url"):
             raise ValidationError(f"{message}: platform and url are required")
         handles.append(handle)
@@ -244,23 +248,10 @@ def parse_external_actions(value: Any) -> list[dict[str, Any]]:
     message = "unable to update external actions with provided values"
     actions = []
     for item in _list(value, message):
-        entry = _object(item, message)
-        action: dict[str, Any] = {}
-        for name in ("url", "title", "description", "icon", "color"):
-            field = entry.get(name) or ""
-            if not isinstance(field, str):
-                raise ValidationError(message)
-            action[name] = field
-        opens = entry.get("openExternally", False)
-        if not isinstance(opens, bool):
-            raise ValidationError(message)
-        action["openExternally"] = opens
-        html = entry.get("html") or ""
-        if not isinstance(html, str):
-            raise ValidationError(message)
-        if html:
-            action["html"] = html
-        if not action["title"] or not (action["url"] or html):
+        action = _fields(_object(item, message), message, flags=("openExternally",),
+                         strings=("url", "title", "description", "icon", "color", "html"))
+        action = _omit_empty(action, "url", "title", "description", "icon", "color")
+        if not action["title"] or not (action["url"] or action.get("html")):
             raise ValidationError(f"{message}: an action needs a title and a url (or html)")
         if action["url"] and not is_valid_url(action["url"]):
             raise ValidationError(f"{message}: url must be an http(s) URL")
@@ -280,34 +271,18 @@ def parse_appearance(value: Any) -> dict[str, str]:
 def parse_discord(value: Any) -> dict[str, Any]:
     """``models.DiscordConfiguration``: ``webhook``/``goLiveMessage`` omitted when empty."""
     message = "unable to update discord config with provided values"
-    config = _object(value, message)
-    enabled = config.get("enabled", False)
-    webhook, live = config.get("webhook") or "", config.get("goLiveMessage") or ""
-    if not isinstance(enabled, bool) or not isinstance(webhook, str) or not isinstance(live, str):
-        raise ValidationError(message)
-    if webhook and not is_valid_url(webhook):
+    config = _fields(_object(value, message), message, flags=("enabled",), strings=("webhook", "goLiveMessage"))
+    if config["webhook"] and not is_valid_url(config["webhook"]):
         raise ValidationError(f"{message}: webhook must be an http(s) URL")
-    if enabled and not webhook:
+    if config["enabled"] and not config["webhook"]:
         raise ValidationError(f"{message}: a webhook URL is required")
-    out: dict[str, Any] = {"enabled": enabled}
-    if webhook:
-        out["webhook"] = webhook
-    if live:
-        out["goLiveMessage"] = live
-    return out
+    return _omit_empty(config)
 
 
 def parse_browser_push(value: Any) -> dict[str, Any]:
     """``models.BrowserNotificationConfiguration``: ``goLiveMessage`` omitted when empty."""
     message = "unable to update browser push config with provided values"
-    config = _object(value, message)
-    enabled, live = config.get("enabled", False), config.get("goLiveMessage") or ""
-    if not isinstance(enabled, bool) or not isinstance(live, str):
-        raise ValidationError(message)
-    out: dict[str, Any] = {"enabled": enabled}
-    if live:
-        out["goLiveMessage"] = live
-    return out
+    return _omit_empty(_fields(_object(value, message), message, flags=("enabled",), strings=("goLiveMessage",)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from owncast_core.errors import NotFoundError, ValidationError
 from owncast_core.services.config import ConfigService
 from owncast_core.services.users import UserService
 from owncast_runners.web.auth import require_admin
-from owncast_runners.web.chat_api import json_body
+from owncast_runners.web.bodies import posted_object
 from owncast_runners.web.responses import bad_request, json_response, simple
 
 
@@ -24,11 +24,9 @@ def routes(*, users: UserService, config: ConfigService) -> list[BaseRoute]:
 
     @guard
     async def create(request: Request) -> Response:
-        if request.method != "POST":
-            return simple(False, f"{request.method} not supported")
-        body = await json_body(request)
-        if not isinstance(body, dict):
-            return bad_request("request body must be a JSON object with name and scopes")
+        body = await posted_object(request, "name and scopes")
+        if isinstance(body, Response):
+            return body
         scopes, name = body.get("scopes"), body.get("name")
         if scopes is None:
             return bad_request("scopes field is required")
@@ -46,10 +44,10 @@ def routes(*, users: UserService, config: ConfigService) -> list[BaseRoute]:
 
     @guard
     async def delete(request: Request) -> Response:
-        if request.method != "POST":
-            return simple(False, f"{request.method} not supported")
-        body = await json_body(request)
-        token = body.get("token") if isinstance(body, dict) else None
+        body = await posted_object(request, "token")
+        if isinstance(body, Response):
+            return body
+        token = body.get("token")
         if token is None:
             return bad_request("token field is required")
         if not isinstance(token, str) or not token:

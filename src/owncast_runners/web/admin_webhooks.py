@@ -10,7 +10,7 @@ from owncast_core.errors import ValidationError
 from owncast_core.services.config import ConfigService
 from owncast_core.services.webhooks import WebhookService, webhook_json
 from owncast_runners.web.auth import require_admin
-from owncast_runners.web.chat_api import json_body
+from owncast_runners.web.bodies import posted_object
 from owncast_runners.web.responses import bad_request, json_response, simple
 
 
@@ -23,11 +23,9 @@ def routes(*, webhooks: WebhookService, config: ConfigService) -> list[BaseRoute
 
     @guard
     async def create(request: Request) -> Response:
-        if request.method != "POST":
-            return simple(False, f"{request.method} not supported")
-        body = await json_body(request)
-        if not isinstance(body, dict):
-            return bad_request("request body must be a JSON object with url and events")
+        body = await posted_object(request, "url and events")
+        if isinstance(body, Response):
+            return body
         try:
             hook = await webhooks.create(body.get("url"), body.get("events"))
         except ValidationError as exc:
@@ -36,10 +34,10 @@ def routes(*, webhooks: WebhookService, config: ConfigService) -> list[BaseRoute
 
     @guard
     async def delete(request: Request) -> Response:
-        if request.method != "POST":
-            return simple(False, f"{request.method} not supported")
-        body = await json_body(request)
-        hook_id = body.get("id") if isinstance(body, dict) else None
+        body = await posted_object(request, "id")
+        if isinstance(body, Response):
+            return body
+        hook_id = body.get("id")
         if isinstance(hook_id, bool) or not isinstance(hook_id, (int, float)) or int(hook_id) != hook_id:
             return bad_request("id field is required and must be a number")
         await webhooks.delete(int(hook_id))

@@ -90,16 +90,20 @@ def routes(*, users: UserService, chat: ChatService, admin: AdminConfigService,
     def scoped(path: str) -> Callable[[ScopedEndpoint], Endpoint]:
         return require_scope(users, SCOPES[path])
 
-    @scoped("/api/integrations/chat/system")
-    async def system_message(request: Request, integration: ApiUser) -> Response:
+    async def relay(request: Request, send: Callable[[str], Awaitable[object]]) -> Response:
+        """Pass ``{"body": ...}`` to ``send``; 400 when missing, empty or refused."""
         text = _body_text(await json_body(request))
         if text is None:
             return simple(False, "body is required")
         try:
-            await chat.send_system_message(text)
+            await send(text)
         except ValidationError as exc:
             return simple(False, str(exc))
         return simple(True, "sent")
+
+    @scoped("/api/integrations/chat/system")
+    async def system_message(request: Request, integration: ApiUser) -> Response:
+        return await relay(request, chat.send_system_message)
 
     @scoped("/api/integrations/chat/system/client/{client_id}")
     async def system_message_to_client(request: Request, integration: ApiUser) -> Response:
@@ -109,25 +113,11 @@ def routes(*, users: UserService, chat: ChatService, admin: AdminConfigService,
             return simple(False, "clientId must be a number")
         if target not in {c.id for c in chat.clients()}:
             return simple(False, f"no connected client {target}")
-        text = _body_text(await json_body(request))
-        if text is None:
-            return simple(False, "body is required")
-        try:
-            await chat.send_system_message(text, client_id=target)
-        except ValidationError as exc:
-            return simple(False, str(exc))
-        return simple(True, "sent")
+        return await relay(request, lambda text: chat.send_system_message(text, client_id=target))
 
     @scoped("/api/integrations/chat/action")
     async def action(request: Request, integration: ApiUser) -> Response:
-        text = _body_text(await json_body(request))
-        if text is None:
-            return simple(False, "body is required")
-        try:
-            await chat.send_action(text)
-        except ValidationError as exc:
-            return simple(False, str(exc))
-        return simple(True, "sent")
+        return await relay(request, chat.send_action)
 
     @scoped("/api/integrations/chat/send")
     async def send(request: Request, integration: ApiUser) -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -84,12 +84,23 @@ class MetricsExporterContract:
 
 
 class LogHistoryContract:
-    """Provide a ``history`` fixture: a ``(LogHistory, logging.Logger)`` pair where records
-    logged on the logger (at INFO and above) reach the history; ``capacity`` is 5."""
+    """Provide ``make_history``: a callable ``(capacity) -> (history, handler)`` where
+    ``handler`` is the ``logging.Handler`` feeding the history (often the history itself)."""
 
     @pytest.fixture
-    def history(self) -> tuple[LogHistory, logging.Logger]:  # pragma: no cover - bindings override
+    def make_history(self) -> Callable[[int], tuple[LogHistory, logging.Handler]]:  # pragma: no cover
         raise NotImplementedError
+
+    @pytest.fixture
+    def history(self, make_history: Callable[[int], tuple[LogHistory, logging.Handler]],
+                request: pytest.FixtureRequest) -> Iterator[tuple[LogHistory, logging.Logger]]:
+        log_history, handler = make_history(5)
+        logger = logging.getLogger(f"owncast.contract.{request.node.name}")
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        logger.addHandler(handler)
+        yield log_history, logger
+        logger.removeHandler(handler)
 
     def test_records_in_order_with_levels(self, history: tuple[LogHistory, logging.Logger]) -> None:
         log_history, logger = history
