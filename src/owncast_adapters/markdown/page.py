@@ -44,7 +44,7 @@ class MarkdownItPageRenderer:
         self._simple = _build(gfm=False)
 
     def page(self, markdown: str) -> str:
-        return self._page.render(markdown.strip()).strip()
+        return str(self._page.render(markdown.strip())).strip()
 
     def simple(self, markdown: str) -> str:
-        return self._simple.render(markdown.strip()).strip()
+        return str(self._simple.render(markdown.strip())).strip()
