@@ -2,7 +2,7 @@
 // talks to /ws?accessToken= (a frame may hold several JSON events separated by "\n"), and offers
 // rename, colour, emoji and, for users with the MODERATOR scope, inline moderation.
 // Message bodies are the server's sanitised HTML; names and everything else are text.
-import { el, clear, html } from './dom.js';
+import { el, clear, html, icon } from './dom.js';
 import { ApiError, getJSON, postJSON } from './api.js';
 
 const IDENTITY_KEY = 'owncast.chat.identity';
@@ -68,7 +68,7 @@ export class ChatPanel {
       'aria-label': 'Chat message', onkeydown: (e) => this.onKey(e) });
     this.emojiPicker = el('div', { class: 'chat-emoji', hidden: true });
     const emojiButton = el('button', { type: 'button', class: 'chat-emoji-button', title: 'Emoji',
-      'aria-label': 'Emoji', onclick: () => this.toggleEmoji() }, '😊');
+      'aria-label': 'Emoji', onclick: () => this.toggleEmoji() }, icon('smile'));
     this.form = el('form', { class: 'chat-form', onsubmit: (e) => { e.preventDefault(); this.sendMessage(); } },
       this.input, emojiButton, el('button', { type: 'submit', class: 'chat-send' }, 'Send'));
     clear(this.root, el('div', { class: 'chat-header' }, el('span', {}, 'Chat'), this.nameButton),

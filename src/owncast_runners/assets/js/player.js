@@ -1,7 +1,7 @@
 // The HLS player: hls.js where Media Source Extensions exist, the browser's native HLS otherwise.
 // Knows the live/offline state, offers every variant of /api/video/variants plus "Auto", pings
 // /api/ping while playing and reports playback health to /api/metrics/playback.
-import { el, clear, html } from './dom.js';
+import { el, clear, html, icon } from './dom.js';
 import { getJSON, postJSON } from './api.js';
 
 const MASTER_PLAYLIST = '/hls/stream.m3u8';
@@ -30,7 +30,7 @@ export class Player {
     this.video = el('video', { playsinline: true, controls: true, preload: 'none', poster: this.posterUrl() });
     this.overlay = el('div', { class: 'player-offline' });
     this.unmute = el('button', { class: 'player-unmute', type: 'button', hidden: true,
-      onclick: () => { this.video.muted = false; this.unmute.hidden = true; } }, '🔇 Tap to unmute');
+      onclick: () => { this.video.muted = false; this.unmute.hidden = true; } }, icon('muted'), ' Tap to unmute');
     this.quality = el('select', { class: 'player-quality', 'aria-label': 'Video quality', hidden: true,
       onchange: () => this.selectQuality(Number(this.quality.value)) });
     clear(root, el('div', { class: 'player-frame' }, this.video, this.overlay, this.unmute),
@@ -57,6 +57,7 @@ export class Player {
 
   async start() {
     this.started = true;
+    this.video.controls = true;
     this.root.classList.add('is-live');
     this.overlay.hidden = true;
     this.video.poster = this.posterUrl();
@@ -122,6 +123,7 @@ export class Player {
 
   stop() {
     this.started = false;
+    this.video.controls = false;
     this.root.classList.remove('is-live');
     this.detach();
     this.quality.hidden = true;

@@ -1,5 +1,5 @@
 // The viewer page `/`: player, stream state, the streamer's page and the chat panel.
-import { el, clear, formatDuration } from './dom.js';
+import { el, clear, formatDuration, icon } from './dom.js';
 import { applyCustomisation, getJSON, watchStatus } from './api.js';
 import { Player } from './player.js';
 import { ChatPanel } from './chat.js';
@@ -9,6 +9,10 @@ const config = await getJSON('/api/config').catch(() => ({}));
 applyCustomisation(config);
 renderIdentity(config);
 document.body.classList.toggle('chat-disabled', Boolean(config.chatDisabled));
+document.body.dataset.tab = config.chatDisabled ? 'about' : 'chat';
+for (const tab of document.querySelectorAll('.mobile-tabs [data-tab]')) {
+  tab.addEventListener('click', () => { document.body.dataset.tab = tab.dataset.tab; });
+}
 
 const player = new Player(document.getElementById('player'), { offlineMessage: config.offlineMessage });
 renderAbout(document.getElementById('about'), config);
@@ -26,7 +30,7 @@ function renderStatus(status) {
   titleNode.textContent = status.streamTitle || config.streamTitle || config.name || '';
   const hideViewers = config.hideViewerCount || typeof status.viewerCount !== 'number';
   viewersNode.hidden = hideViewers || !status.online;
-  if (!hideViewers) viewersNode.textContent = `👁 ${status.viewerCount} watching`;
+  if (!hideViewers) clear(viewersNode, icon('eye'), ` ${status.viewerCount} watching`);
   renderClock();
 }
 

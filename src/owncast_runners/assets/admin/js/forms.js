@@ -137,7 +137,7 @@ export function listSetting({ name, fields, value, newItem = () => ({}), addLabe
   (value || []).forEach(addRow);
   const status = statusLine();
   const save = () => run(status, () => saveConfig(name, [...readers.values()].map((read) => clean(read()))));
-  return el('div', { class: 'setting setting-list' }, rows,
+  return el('div', { class: 'setting setting-rows' }, rows,
     help ? el('p', { class: 'help' }, help) : null,
     el('div', { class: 'setting-actions' },
       el('button', { type: 'button', onclick: () => addRow(newItem()) }, addLabel),

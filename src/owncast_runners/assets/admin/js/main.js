@@ -38,6 +38,7 @@ async function show() {
   document.body.classList.remove('nav-open');
   if (cleanup) cleanup();
   cleanup = null;
+  delete page.dataset.ready;
   clear(page, el('p', { class: 'muted' }, 'Loading…'));
   try {
     const module = await import(entry.module);
@@ -48,6 +49,7 @@ async function show() {
     clear(page, el('h1', {}, entry.title), el('p', { class: 'error' }, `Could not load this page: ${error.message}`));
   }
   document.title = `${entry.title} · Owncast admin`;
+  page.dataset.ready = path;  // rendered (tests and custom scripts can wait for this)
 }
 
 async function pollLiveState() {

@@ -15,11 +15,12 @@ function broadcaster(status) {
   const b = status.broadcaster;
   if (!b) return el('p', { class: 'muted' }, 'Nobody is streaming. Point your software at rtmp://<this host>/live with a stream key.');
   const d = b.streamDetails || {};
-  return el('dl', { class: 'details' },
+  const rows = [
     ['From', b.remoteAddr], ['Since', b.time ? new Date(b.time).toLocaleString() : ''],
-    ['Video', `${d.width}×${d.height} @ ${d.framerate} fps, ${d.videoCodec || '?'} ${d.videoBitrate || '?'} kbps`],
+    ['Video', `${d.width}×${d.height} @ ${d.framerate} fps, ${d.videoCodec || '?'}${d.videoBitrate ? ` ${d.videoBitrate} kbps` : ''}`],
     ['Audio', `${d.audioCodec || '?'} ${d.audioBitrate || '?'} kbps`], ['Encoder', d.encoder || '?'],
-  ].map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+  ];
+  return el('dl', { class: 'details' }, rows.map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
 }
 
 function health(status) {

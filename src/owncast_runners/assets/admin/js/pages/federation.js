@@ -1,6 +1,6 @@
 // The Fediverse (ActivityPub): settings, followers (approve requests), and posting.
 import { el } from '/js/dom.js';
-import { getJSON, postJSON } from '/js/api.js';
+import { ApiError, getJSON, postJSON } from '/js/api.js';
 import { button, card, refresh, run, serverConfig, setting, statusLine, table, when } from '../forms.js';
 
 export async function render(root) {
@@ -12,18 +12,27 @@ export async function render(root) {
   const approve = (actorIRI, approved) => run(status, () => postJSON('/api/admin/followers/approve', { actorIRI, approved }), 'Done')
     .then(reload);
   const person = (x) => el('a', { href: x.link, target: '_blank', rel: 'noopener noreferrer' }, x.name || x.username || x.link);
-  const loadFollowers = async () => {
+  // Servers without the follower routes answer 404: say so instead of showing an error.
+  const optional = (load) => async () => {
+    try {
+      return await load();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return el('p', { class: 'muted' }, 'Not available on this server.');
+      throw error;
+    }
+  };
+  const loadFollowers = optional(async () => {
     const page = await getJSON('/api/admin/followers?offset=0&limit=100');
     return table([
       { label: 'Follower', value: person },
       { label: 'Since', value: (x) => when(x.timestamp) },
     ], page?.results || page || [], { empty: 'No followers yet.' });
-  };
-  const loadPending = async () => table([
+  });
+  const loadPending = optional(async () => table([
     { label: 'Request from', value: person },
     { label: '', value: (x) => el('span', { class: 'actions' },
       button('Approve', () => approve(x.link, true)), button('Reject', () => approve(x.link, false), 'danger')) },
-  ], await getJSON('/api/admin/followers/pending'), { empty: 'No pending requests.' });
+  ], await getJSON('/api/admin/followers/pending'), { empty: 'No pending requests.' }));
   function reload() {
     refresh(followers, loadFollowers);
     refresh(pending, loadPending);

@@ -12,9 +12,9 @@ const SCOPES = [
 ];
 
 function checkboxes(items) {
-  const boxes = items.map(([value, label]) => [value, el('input', { type: 'checkbox', value })]);
-  const node = el('div', { class: 'checkboxes' }, boxes.map(([value, box]) => el('label', {}, box, ` ${label ?? value}`)));
-  return { node, checked: () => boxes.filter(([, box]) => box.checked).map(([value]) => value) };
+  const boxes = items.map(([value, label]) => [value, label, el('input', { type: 'checkbox', value })]);
+  const node = el('div', { class: 'checkboxes' }, boxes.map(([value, label, box]) => el('label', {}, box, ` ${label ?? value}`)));
+  return { node, checked: () => boxes.filter(([, , box]) => box.checked).map(([value]) => value) };
 }
 
 export async function render(root) {

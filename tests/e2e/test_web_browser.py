@@ -1,0 +1,272 @@
+"""The web application in a real browser: headless Debian Chromium driven by Playwright against a
+running ``owncast serve`` while ffmpeg publishes.
+
+Screenshots of the viewer page (desktop and phone) and the admin dashboard are written to
+``docs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from owncast_core.domain.config import Keys
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ADMIN = {"username": "admin", "password": "abc123"}
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True}
+TWO_VARIANTS = [
+    {"name": "Good", "videoBitrate": 600, "framerate": 30, "cpuUsageLevel": 0, "scaledHeight": 240},
+    {"name": "Small", "videoBitrate": 200, "framerate": 15, "cpuUsageLevel": 0, "scaledHeight": 120},
+]
+PLAYING = """() => {
+  const v = document.querySelector('#player video');
+  return v && v.currentTime > 1 && v.getVideoPlaybackQuality().totalVideoFrames > 0;
+}"""
+PLAYBACK = """() => {
+  const v = document.querySelector('#player video');
+  return [v.currentTime, v.getVideoPlaybackQuality().totalVideoFrames];
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless system Chromium; fails (never skips) when it or Playwright is missing. Playwright
+    starts it with a fresh temporary --user-data-dir; every context is isolated (own storage)."""
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium "
+                    "(apt-get install -y chromium; ./run test does)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: pip install -e '.[test]' (./run test does)")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def preconfigure(data_dir: Path, values: dict[str, Any]) -> None:
+    """Write runtime config into the server's database before it starts (through the container)."""
+    from owncast_runners.container import Container
+    from owncast_runners.settings import Settings
+
+    async def write() -> None:
+        container = Container(settings=Settings(data_dir=data_dir))
+        database = container.database()
+        await database.open()
+        try:
+            await container.config_repository().set_many(values)
+        finally:
+            await database.close()
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # Playwright's sync API keeps an event loop running in this thread: use another one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, write()).result()
+
+
+def wait_until(page: Any, check: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll ``check``; waiting through the page lets Playwright deliver its events meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        page.wait_for_timeout(200)
+
+
+def screenshot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def test_viewer_page_goes_live_plays_and_reports(browser: Any, make_owncast: Any, publish: Any) -> None:
+    server = make_owncast()
+    preconfigure(server.data_dir, {Keys.VIDEO_VARIANTS: TWO_VARIANTS, Keys.LATENCY_LEVEL: 0,
+                                   Keys.STREAM_TITLE: "Browser test stream"})
+    server.start()
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(f"{request.method} {request.url}"))
+    page.goto(server.url + "/")
+
+    # offline first: the message and the thumbnail poster, no playback
+    page.wait_for_selector(".player-offline:not([hidden])")
+    assert "offline" in page.inner_text(".player-offline").lower()
+    assert "/thumbnail.jpg" in page.get_attribute("#player video", "poster")
+    assert page.inner_text("#stream-state") == "OFFLINE"
+
+    publish(f"{server.rtmp_url}/abc123", seconds=120)
+    server.wait_for(online=True, timeout=40)
+
+    # switches to live without a reload, and plays: time advances and frames are decoded
+    page.wait_for_function(PLAYING, timeout=30_000)
+    time_before, frames_before = page.evaluate(PLAYBACK)
+    page.wait_for_timeout(2000)
+    time_after, frames_after = page.evaluate(PLAYBACK)
+    assert time_after > time_before + 1, (time_before, time_after)
+    assert frames_after > frames_before > 0
+    assert page.inner_text("#stream-title") == "Browser test stream"
+    assert page.inner_text("#stream-state").startswith("LIVE")
+    assert page.is_hidden(".player-offline")
+
+    # the quality menu offers auto plus every variant, and picking one loads its playlist
+    variants = httpx.get(server.url + "/api/video/variants", timeout=5).json()
+    assert page.eval_on_selector_all(".player-quality option", "os => os.map(o => o.textContent)") == [
+        "Auto", *[v["name"] for v in variants]]
+    assert [v["name"] for v in variants] == ["Good", "Small"]
+    page.select_option(".player-quality", "1")
+    wait_until(page, lambda: any("/hls/1/stream" in r and r.endswith(".ts") for r in requests), 15,
+               "segments of variant 1 after choosing it")
+    page.select_option(".player-quality", "-1")
+
+    # viewer ping and playback metrics while playing
+    wait_until(page, lambda: f"GET {server.url}/api/ping" in requests, 15, "a viewer ping")
+    wait_until(page, lambda: f"POST {server.url}/api/metrics/playback" in requests, 15, "a metrics report")
+    screenshot(page, "viewer-desktop.png")
+
+    admin_context = browser.new_context(viewport=DESKTOP, http_credentials=ADMIN)
+    admin = admin_context.new_page()
+    admin.goto(server.url + "/admin/#/")
+    admin.wait_for_selector("#page[data-ready='/']")
+    assert admin.inner_text(".stats .stat >> nth=0") == "State\nLIVE"
+    assert "320\u00d7240" in admin.inner_text(".details")  # the broadcaster's stream details
+    screenshot(admin, "admin-dashboard.png")
+    admin_context.close()
+
+    phone = browser.new_context(**PHONE)
+    phone_page = phone.new_page()
+    phone_page.goto(server.url + "/")
+    phone_page.wait_for_function(PLAYING, timeout=30_000)
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
+    chat_box = phone_page.locator("#chat").bounding_box()
+    video_box = phone_page.locator("#player").bounding_box()
+    assert chat_box and video_box and chat_box["y"] >= video_box["y"] + video_box["height"] - 1
+    screenshot(phone_page, "viewer-phone.png")
+    phone_page.click(".mobile-tabs [data-tab=about]")  # the about panel replaces chat on a phone
+    assert phone_page.is_visible(".about") and phone_page.is_hidden("#chat")
+    phone.close()
+    context.close()
+
+
+def test_chat_message_typed_in_one_browser_appears_in_another(browser: Any, owncast: Any) -> None:
+    alice_context = browser.new_context(viewport=DESKTOP)
+    bob_context = browser.new_context(viewport=DESKTOP)
+    alice = alice_context.new_page()
+    bob = bob_context.new_page()
+    alice.goto(owncast.url + "/")
+    bob.goto(owncast.url + "/embed/chat/readwrite")
+    for page in (alice, bob):
+        page.wait_for_function("() => document.querySelector('.chat-me')?.textContent.length > 1",
+                               timeout=15_000)
+
+    alice.fill(".chat-input", "hello from **alice** <script>window.pwned = 1</script>")
+    alice.press(".chat-input", "Enter")
+    message = bob.locator(".chat-message", has_text="hello from")
+    message.wait_for(timeout=15_000)
+    assert message.locator("strong").inner_text() == "alice"  # markdown rendered by the server
+    assert bob.evaluate("window.pwned") is None  # and sanitised: no script ran
+    alice_name = alice.inner_text(".chat-me")
+    assert message.locator(".chat-author").inner_text() == alice_name
+
+    # a rename from the second browser shows in the first
+    bob.click(".chat-me")
+    bob.fill(".chat-settings input", "Bob the tester")
+    bob.click(".chat-settings button[type=submit]")
+    alice.locator(".chat-line", has_text="is now known as Bob the tester").wait_for(timeout=15_000)
+
+    # the read-only embed shows messages but offers no input
+    viewer = alice_context.new_page()
+    viewer.goto(owncast.url + "/embed/chat/readonly")
+    viewer.locator(".chat-message", has_text="hello from").wait_for(timeout=15_000)
+    assert viewer.locator(".chat-input").count() == 0
+    alice_context.close()
+    bob_context.close()
+
+
+def test_admin_title_change_shows_on_the_viewer_page(browser: Any, owncast: Any) -> None:
+    viewer_context = browser.new_context(viewport=DESKTOP)
+    viewer = viewer_context.new_page()
+    viewer.goto(owncast.url + "/")
+    viewer.wait_for_selector("#stream-state .offline-badge")
+
+    admin_context = browser.new_context(viewport=DESKTOP, http_credentials=ADMIN)
+    admin = admin_context.new_page()
+    admin.goto(owncast.url + "/admin/#/general")
+    admin.fill("#setting-streamtitle", "Changed from the admin page")
+    title_setting = admin.locator(".setting", has=admin.locator("#setting-streamtitle"))
+    title_setting.get_by_role("button", name="Save").click()
+    title_setting.locator(".save-status.ok").wait_for(timeout=10_000)
+
+    viewer.wait_for_function(
+        "() => document.querySelector('#stream-title').textContent === 'Changed from the admin page'",
+        timeout=15_000)
+    status = httpx.get(owncast.url + "/api/status", timeout=5).json()
+    assert status["streamTitle"] == "Changed from the admin page"
+
+    admin.goto(owncast.url + "/admin/#/")
+    admin.wait_for_selector("#page[data-ready='/']")
+    assert "Changed from the admin page" in admin.inner_text(".admin-page")
+    viewer_context.close()
+    admin_context.close()
+
+
+def test_admin_pages_refuse_without_credentials(browser: Any, owncast: Any) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+
+    context = browser.new_context()
+    # The browser is challenged and, with no credentials to give, never gets the admin app.
+    with pytest.raises(PlaywrightError, match="ERR_INVALID_AUTH_CREDENTIALS"):
+        context.new_page().goto(owncast.url + "/admin/")
+    wrong_password = "Basic " + base64.b64encode(b"admin:wrong").decode()
+    for path in ("/admin/", "/admin/js/main.js", "/admin/admin.css"):
+        for headers in ({}, {"Authorization": wrong_password}):
+            response = context.request.get(owncast.url + path, headers=headers, max_redirects=0)
+            assert response.status == 401, (path, headers)
+            assert response.headers["www-authenticate"] == 'Basic realm="Owncast Authenticated Request"'
+            assert response.text() == "Unauthorized"
+    redirect = context.request.get(owncast.url + "/admin", max_redirects=0)
+    assert redirect.status == 301 and redirect.headers["location"] == "/admin/"
+    right = browser.new_context(http_credentials=ADMIN)
+    response = right.new_page().goto(owncast.url + "/admin/")
+    assert response is not None and response.status == 200
+    context.close()
+    right.close()
+
+
+def test_every_admin_page_renders_from_the_admin_api(browser: Any, owncast: Any) -> None:
+    context = browser.new_context(viewport=DESKTOP, http_credentials=ADMIN)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(owncast.url + "/admin/")
+    links = page.eval_on_selector_all("#nav a", "as => as.map(a => [a.getAttribute('href'), a.textContent])")
+    assert len(links) >= 12
+    for href, title in links:
+        page.goto(owncast.url + "/admin/" + href)
+        page.wait_for_selector(f"#page[data-ready='{href.removeprefix('#')}']", timeout=10_000)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(300)  # cards that load after the page (moderation, tokens, ...)
+        problems = page.eval_on_selector_all(".admin-page .error", "nodes => nodes.map(n => n.textContent)")
+        assert problems == [], f"{title}: {problems}"
+        assert page.locator(".admin-page .card, .admin-page .stat").count() > 0, title
+    assert errors == []
+    context.close()
