@@ -26,7 +26,8 @@ class MaxMindGeoIPLookup:
     run in a worker thread and are cached (LRU, ``cache_size`` addresses).
     """
 
-    def __init__(self, path: str | Path, *, cache_size: int = CACHE_SIZE, logger: logging.Logger | None = None) -> None:
+    def __init__(self, path: str | Path, *, cache_size: int = CACHE_SIZE,
+                 logger: logging.Logger | None = None) -> None:
         self._path = Path(path)
         self._cache_size = cache_size
         self._log = logger or logging.getLogger("owncast.geoip")

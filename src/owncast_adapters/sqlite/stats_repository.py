@@ -20,13 +20,14 @@ class SqliteStatsRepository:
     async def add_viewer_count(self, at: datetime, count: int) -> None:
         def insert(db: sqlite_utils.Database) -> None:
             with db.conn:
-                db.conn.execute("INSERT INTO viewer_counts (time, count) VALUES (?, ?)", [time_text(at), int(count)])
+                db.conn.execute("INSERT INTO viewer_counts (time, count) VALUES (?, ?)",
+                                [time_text(at), int(count)])
 
         await self._database.run(insert)
 
     async def viewer_counts(self, since: datetime) -> list[TimestampedValue]:
-        rows = await self._database.run(lambda db: db.execute(
-            "SELECT time, count FROM viewer_counts WHERE time >= ? ORDER BY time", [time_text(since)]).fetchall())
+        query = "SELECT time, count FROM viewer_counts WHERE time >= ? ORDER BY time"
+        rows = await self._database.run(lambda db: db.execute(query, [time_text(since)]).fetchall())
         points = []
         for at, count in rows:
             when = text_time(str(at))
@@ -37,6 +38,7 @@ class SqliteStatsRepository:
     async def prune(self, before: datetime) -> int:
         def remove(db: sqlite_utils.Database) -> int:
             with db.conn:
-                return int(db.conn.execute("DELETE FROM viewer_counts WHERE time < ?", [time_text(before)]).rowcount)
+                cursor = db.conn.execute("DELETE FROM viewer_counts WHERE time < ?", [time_text(before)])
+                return int(cursor.rowcount)
 
         return await self._database.run(remove)

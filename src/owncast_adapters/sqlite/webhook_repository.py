@@ -13,7 +13,7 @@ from owncast_adapters.sqlite.database import Database
 from owncast_core.domain.webhooks import Webhook
 from owncast_core.errors import NotFoundError
 
-_COLUMNS = "id, url, events, secret, timestamp, last_used"
+_SELECT = "SELECT id, url, events, secret, timestamp, last_used FROM webhooks"
 
 
 def _webhook(row: tuple[Any, ...]) -> Webhook:
@@ -44,12 +44,12 @@ class SqliteWebhookRepository:
 
     async def list(self) -> list[Webhook]:
         rows = await self._database.run(
-            lambda db: db.execute(f"SELECT {_COLUMNS} FROM webhooks ORDER BY id").fetchall())
+            lambda db: db.execute(_SELECT + " ORDER BY id").fetchall())
         return [_webhook(row) for row in rows]
 
     async def get(self, webhook_id: int) -> Webhook:
         row = await self._database.run(
-            lambda db: db.execute(f"SELECT {_COLUMNS} FROM webhooks WHERE id = ?", [webhook_id]).fetchone())
+            lambda db: db.execute(_SELECT + " WHERE id = ?", [webhook_id]).fetchone())
         if row is None:
             raise NotFoundError(f"no webhook {webhook_id}")
         return _webhook(row)

@@ -52,12 +52,15 @@ class HttpxWebhookSender:
         self._resolve = resolver
         self._log = logger or logging.getLogger("owncast.webhooks")
 
-    async def post(self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float) -> int:
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float  # noqa: ASYNC109
+    ) -> int:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise DeliveryRefused(f"not an http(s) URL: {url}")
         if not self._allow_private:
-            await self._check_target(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), timeout)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            await self._check_target(parts.hostname, port, timeout)
         request = self._client.build_request(
             "POST", url, content=body, headers={**headers, "Content-Type": "application/json"},
             timeout=httpx.Timeout(timeout),
@@ -74,7 +77,7 @@ class HttpxWebhookSender:
             raise DeliveryFailed(str(exc)) from exc
         return response.status_code
 
-    async def _check_target(self, host: str, port: int, timeout: float) -> None:
+    async def _check_target(self, host: str, port: int, timeout: float) -> None:  # noqa: ASYNC109
         try:
             async with asyncio.timeout(timeout):
                 addresses = await self._resolve(host, port)

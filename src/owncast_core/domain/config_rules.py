@@ -271,7 +271,8 @@ def parse_appearance(value: Any) -> dict[str, str]:
 def parse_discord(value: Any) -> dict[str, Any]:
     """``models.DiscordConfiguration``: ``webhook``/``goLiveMessage`` omitted when empty."""
     message = "unable to update discord config with provided values"
-    config = _fields(_object(value, message), message, flags=("enabled",), strings=("webhook", "goLiveMessage"))
+    config = _fields(_object(value, message), message, flags=("enabled",),
+                     strings=("webhook", "goLiveMessage"))
     if config["webhook"] and not is_valid_url(config["webhook"]):
         raise ValidationError(f"{message}: webhook must be an http(s) URL")
     if config["enabled"] and not config["webhook"]:
@@ -282,7 +283,8 @@ def parse_discord(value: Any) -> dict[str, Any]:
 def parse_browser_push(value: Any) -> dict[str, Any]:
     """``models.BrowserNotificationConfiguration``: ``goLiveMessage`` omitted when empty."""
     message = "unable to update browser push config with provided values"
-    return _omit_empty(_fields(_object(value, message), message, flags=("enabled",), strings=("goLiveMessage",)))
+    config = _fields(_object(value, message), message, flags=("enabled",), strings=("goLiveMessage",))
+    return _omit_empty(config)
 
 
 @dataclass(frozen=True, slots=True)

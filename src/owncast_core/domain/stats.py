@@ -76,7 +76,8 @@ class PlaybackReport:
             raw = data.get(name, 0)
             if raw is None:
                 raw = 0
-            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw) or raw < 0:
+            number = isinstance(raw, (int, float)) and not isinstance(raw, bool)
+            if not number or not math.isfinite(raw) or raw < 0:
                 raise ValidationError(f"{name} must be a non-negative number")
             values[name] = float(raw)
         return cls(values["bandwidth"], values["latency"], values["downloadDuration"], values["errors"],

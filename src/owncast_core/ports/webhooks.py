@@ -23,7 +23,8 @@ class WebhookRepository(Protocol):
       are safe.
     """
 
-    async def create(self, *, url: str, events: tuple[str, ...], secret: str, timestamp: datetime) -> Webhook: ...
+    async def create(self, *, url: str, events: tuple[str, ...], secret: str,
+                     timestamp: datetime) -> Webhook: ...
 
     async def list(self) -> list[Webhook]: ...
 
@@ -48,4 +49,6 @@ class WebhookSender(Protocol):
     event loop.
     """
 
-    async def post(self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float) -> int: ...
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float  # noqa: ASYNC109
+    ) -> int: ...

@@ -50,7 +50,8 @@ _SIMPLE: Final[Mapping[str, _Setter]] = {
     "offlinemessage": _Setter(Keys.OFFLINE_MESSAGE, rules.parse_trimmed_string, "changed"),
     "customstyles": _Setter(Keys.CUSTOM_STYLES, rules.parse_string, "custom styles updated"),
     "customjavascript": _Setter(Keys.CUSTOM_JAVASCRIPT, rules.parse_string, "custom styles updated"),
-    "sockethostoverride": _Setter(Keys.SOCKET_HOST_OVERRIDE, rules.parse_string, "websocket host override set"),
+    "sockethostoverride": _Setter(Keys.SOCKET_HOST_OVERRIDE, rules.parse_string,
+                                  "websocket host override set"),
     "videoservingendpoint": _Setter(Keys.VIDEO_SERVING_ENDPOINT, rules.parse_optional_url,
                                     "custom video serving endpoint updated"),
     "tags": _Setter(Keys.TAGS, rules.parse_tags, "changed"),
@@ -70,7 +71,8 @@ _SIMPLE: Final[Mapping[str, _Setter]] = {
     "video/streamoutputvariants": _Setter(Keys.VIDEO_VARIANTS, rules.parse_variants,
                                           "stream output variants updated"),
     "s3": _Setter(Keys.S3, rules.parse_s3, "storage configuration changed"),
-    "externalactions": _Setter(Keys.EXTERNAL_ACTIONS, rules.parse_external_actions, "external actions update"),
+    "externalactions": _Setter(Keys.EXTERNAL_ACTIONS, rules.parse_external_actions,
+                               "external actions update"),
     "appearance": _Setter(Keys.APPEARANCE, rules.parse_appearance, "custom appearance variables updated"),
     "chat/disable": _Setter(Keys.CHAT_DISABLED, rules.parse_bool, "chat disabled status updated"),
     "chat/joinmessagesenabled": _Setter(Keys.CHAT_JOIN_MESSAGES_ENABLED, rules.parse_bool,
@@ -163,7 +165,8 @@ class AdminConfigService:
         codec = rules.parse_nonempty_string(value)
         supported = await self._encoders.supported_codecs()
         if supported and codec not in supported:
-            raise ValidationError(f"unable to update codec: {codec} is not supported here ({', '.join(supported)})")
+            choices = ", ".join(supported)
+            raise ValidationError(f"unable to update codec: {codec} is not supported here ({choices})")
         await self._store(name, {Keys.VIDEO_CODEC: codec})
         return "video codec updated"
 

@@ -71,7 +71,8 @@ class ConfigViews:
         server_url = c.string(Keys.SERVER_URL)
         federation: dict[str, Any] = {"enabled": False}
         if c.flag(Keys.FEDERATION_ENABLED):
-            federation = {"enabled": True, "account": f"{self._federation_username()}@{urlsplit(server_url).netloc}"}
+            account = f"{self._federation_username()}@{urlsplit(server_url).netloc}"
+            federation = {"enabled": True, "account": account}
             followers = await self._follower_count() if self._follower_count else 0
             if followers:
                 federation["followerCount"] = followers

@@ -156,7 +156,8 @@ class StatsService:
                 self._alerting.discard(name)
 
     def hardware_stats(self) -> dict[str, Any]:
-        return {"cpu": series_json(self._cpu), "memory": series_json(self._memory), "disk": series_json(self._disk)}
+        return {"cpu": series_json(self._cpu), "memory": series_json(self._memory),
+                "disk": series_json(self._disk)}
 
     # playback metrics -------------------------------------------------------------------------
     def record_playback(self, client_id: str, report: PlaybackReport) -> None:
@@ -230,24 +231,25 @@ class StatsService:
         variants = self._stream.status().variants
         cpu = [p.value for p in list(self._cpu)[-2:]]
         if len(cpu) == 2 and sum(cpu) / 2 >= MAX_CPU_USAGE:
-            return (f"The CPU usage on your server is over {MAX_CPU_USAGE}%. This may cause video to be provided "
-                    "slower than necessary, causing buffering for your viewers. Consider increasing the resources "
-                    "available or reducing the number of output variants you made available.")
+            return (f"The CPU usage on your server is over {MAX_CPU_USAGE}%. This may cause video to be "
+                    "provided slower than necessary, causing buffering for your viewers. Consider increasing "
+                    "the resources available or reducing the number of output variants you made available.")
         speeds = self._window["bandwidth"]
         if speeds and variants:
             ordered = sorted(variants, key=lambda v: (not v.video_passthrough, -v.video_bitrate))
             lowest = float(ordered[-1].video_bitrate)
             slow = sum(1 for speed in speeds.values() if int(speed) < int(lowest * 1.1))
             if slow:
-                return (f"{slow} of {len(speeds)} viewers ({int(slow / len(speeds) * 100)}%) are consuming video "
-                        f"slower than, or too close to your bitrate of {int(lowest)} kbps.")
+                share = int(slow / len(speeds) * 100)
+                return (f"{slow} of {len(speeds)} viewers ({share}%) are consuming video slower than, or too "
+                        f"close to your bitrate of {int(lowest)} kbps.")
         total = len(speeds)
         if with_errors and total >= MIN_CLIENTS_FOR_DETAILS:
             pct = int_percentage(with_errors, total)
             if any(v.video_passthrough for v in variants):
-                return (f"{with_errors} of {total} viewers ({pct}%) are experiencing errors. You're currently "
-                        "using a video passthrough output, often known for causing playback issues for people. "
-                        "It is suggested you turn it off.")
+                return (f"{with_errors} of {total} viewers ({pct}%) are experiencing errors. You're "
+                        "currently using a video passthrough output, often known for causing playback issues "
+                        "for people. It is suggested you turn it off.")
             return f"{with_errors} of {total} viewers ({pct}%) may be experiencing some issues."
         return ""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -120,7 +120,7 @@ class WebhookService:
         self._workers.clear()
         self._timers.clear()
 
-    async def wait_idle(self, timeout: float | None = None) -> None:
+    async def wait_idle(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
         """Return once nothing is queued, in flight or waiting for a retry (for tests)."""
         await asyncio.wait_for(self._idle.wait(), timeout)
 
@@ -213,7 +213,8 @@ class WebhookService:
             try:
                 await self._attempt(job)
             except Exception:  # a bug here must not kill the worker
-                self._log.exception("webhook delivery of %s to %s failed unexpectedly", job.event_type, job.url)
+                self._log.exception("webhook delivery of %s to %s failed unexpectedly",
+                                    job.event_type, job.url)
             finally:
                 self._in_flight -= 1
                 self._queue.task_done()
@@ -258,8 +259,9 @@ class WebhookService:
                             job.event_type, job.url, job.attempt + 1, reason)
             return
         delay = self._retry_delays[job.attempt]
-        self._log.warning("webhook %s to %s failed (%s); retrying in %g s", job.event_type, job.url, reason, delay)
-        retry = _Job(job.webhook_id, job.url, job.secret, job.event_type, job.body, job.delivery_id, job.attempt + 1)
+        self._log.warning("webhook %s to %s failed (%s); retrying in %g s",
+                          job.event_type, job.url, reason, delay)
+        retry = replace(job, attempt=job.attempt + 1)
         task = asyncio.create_task(self._later(delay, retry), name="webhook-retry")
         self._timers.add(task)
         task.add_done_callback(self._timer_done)
@@ -294,8 +296,8 @@ def chat_event_data(event: object) -> tuple[str, dict[str, Any]] | None:
     for anything else, and for system messages and actions sent privately to one client."""
     if isinstance(event, ChatMessageSent):
         data: dict[str, Any] = {"id": event.id, "body": event.body, "rawBody": event.raw_body,
-                                "timestamp": go_time(event.timestamp), "user": event.user.to_json(webhook=True),
-                                "visible": event.visible}
+                                "timestamp": go_time(event.timestamp),
+                                "user": event.user.to_json(webhook=True), "visible": event.visible}
         if event.client_id:
             data["clientId"] = event.client_id
         return wh.CHAT, data
@@ -306,9 +308,9 @@ def chat_event_data(event: object) -> tuple[str, dict[str, Any]] | None:
             data["newName"] = event.new_name
         return event.type, data
     if isinstance(event, MessagesVisibilityChanged):
-        return wh.VISIBILITY_UPDATE, {"type": event.type, "id": event.id, "timestamp": go_time(event.timestamp),
-                                      "MessageIDs": list(event.ids), "Visible": event.visible, "body": "",
-                                      "user": None}
+        return wh.VISIBILITY_UPDATE, {"type": event.type, "id": event.id,
+                                      "timestamp": go_time(event.timestamp), "MessageIDs": list(event.ids),
+                                      "Visible": event.visible, "body": "", "user": None}
     if isinstance(event, (SystemMessageSent, ChatActionSent)) and event.client_id is None:
         return event.type, {"type": event.type, "id": event.id, "timestamp": go_time(event.timestamp),
                             "body": event.body}

@@ -26,7 +26,14 @@ from owncast_core.services.config_views import ConfigViews
 from owncast_core.services.stats import StatsService
 from owncast_core.services.status import StatusService
 from owncast_core.services.webhooks import WebhookService
-from owncast_runners.web import admin_config, admin_status, admin_tokens, admin_webhooks, config_api, integrations
+from owncast_runners.web import (
+    admin_config,
+    admin_status,
+    admin_tokens,
+    admin_webhooks,
+    config_api,
+    integrations,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +48,8 @@ class AdminApi:
     logs: LogHistory
 
 
-def routes(api: AdminApi, *, config: ConfigService, data_dir: Path, chat: ChatService | None) -> list[BaseRoute]:
+def routes(api: AdminApi, *, config: ConfigService, data_dir: Path,
+           chat: ChatService | None) -> list[BaseRoute]:
     out: list[BaseRoute] = [
         *config_api.routes(views=api.views, config=config, data_dir=data_dir),
         *admin_config.routes(admin=api.admin, views=api.views, config=config),

@@ -79,7 +79,7 @@ def routes(*, status: StatusService, stats: StatsService, config: ConfigService,
 
     @guard
     async def update_unsupported(request: Request) -> Response:
-        return simple(False, "updating from the admin is not supported; update the owncast-py package instead")
+        return simple(False, "updating from the admin is not supported; update the owncast-py package")
 
     async def playback(request: Request) -> Response:
         if request.method == "OPTIONS":

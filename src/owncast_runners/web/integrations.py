@@ -35,7 +35,8 @@ PREFLIGHT: Final = {
     "Access-Control-Allow-Headers": "Authorization, Content-Type",
 }
 
-S_MSG, S_SYS, S_ADMIN = ApiScope.CAN_SEND_MESSAGES, ApiScope.CAN_SEND_SYSTEM_MESSAGES, ApiScope.HAS_ADMIN_ACCESS
+S_MSG, S_SYS = ApiScope.CAN_SEND_MESSAGES, ApiScope.CAN_SEND_SYSTEM_MESSAGES
+S_ADMIN = ApiScope.HAS_ADMIN_ACCESS
 SCOPES: Final[dict[str, str]] = {
     "/api/integrations/chat/system": S_SYS,
     "/api/integrations/chat/system/client/{client_id}": S_SYS,
@@ -68,7 +69,8 @@ def require_scope(users: UserService, scope: str) -> Callable[[ScopedEndpoint], 
             if request.method == "OPTIONS":
                 return Response(status_code=204, headers=PREFLIGHT)
             try:
-                integration = await users.authenticate_api(bearer_token(request.headers.get("authorization")), scope)
+                token = bearer_token(request.headers.get("authorization"))
+                integration = await users.authenticate_api(token, scope)
             except AuthenticationError:
                 return PlainTextResponse("unauthorized", status_code=401, headers=CORS_ANY)
             response = await endpoint(request, integration)

@@ -30,7 +30,8 @@ class StatsRepositoryContract:
         for minutes, count in ((4, 7), (0, 1), (2, 3)):
             await repository.add_viewer_count(T0 + timedelta(minutes=minutes), count)
         points = await repository.viewer_counts(T0 + timedelta(minutes=1))
-        assert [(p.time, p.value) for p in points] == [(T0 + timedelta(minutes=2), 3), (T0 + timedelta(minutes=4), 7)]
+        expected = [(T0 + timedelta(minutes=2), 3), (T0 + timedelta(minutes=4), 7)]
+        assert [(p.time, p.value) for p in points] == expected
         assert all(p.time.tzinfo is not None for p in points)
         assert [p.value for p in await repository.viewer_counts(T0)] == [1, 3, 7]
 

@@ -1,3 +1,4 @@
+# ruff: noqa: S105, S106  (test secrets)
 """Contract suites for ``WebhookRepository`` and ``WebhookSender``."""
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ class WebhookRepositoryContract:
 
     async def test_ids_are_unique_and_never_reused(self, repository: WebhookRepository) -> None:
         first = await repository.create(url="https://a.example/1", events=("CHAT",), secret="a", timestamp=T0)
-        second = await repository.create(url="https://a.example/2", events=("CHAT",), secret="b", timestamp=T0)
+        second = await repository.create(url="https://a.example/2", events=("CHAT",), secret="b",
+                                         timestamp=T0)
         assert first.id != second.id
         assert await repository.delete(second.id) is True
         third = await repository.create(url="https://a.example/3", events=("CHAT",), secret="c", timestamp=T0)
@@ -78,7 +80,8 @@ class WebhookRepositoryContract:
 
     async def test_persists_across_handles(self, make_repository: RepositoryFactory) -> None:
         first = await make_repository()
-        hook = await first.create(url="https://a.example/p", events=("CHAT", "SYSTEM"), secret="k", timestamp=T0)
+        hook = await first.create(url="https://a.example/p", events=("CHAT", "SYSTEM"), secret="k",
+                                  timestamp=T0)
         second = await make_repository()
         assert await second.get(hook.id) == hook
 
