@@ -21,7 +21,7 @@ from hypercorn.config import Config as HypercornConfig
 
 from owncast_runners.container import Container
 from owncast_runners.settings import Settings
-from owncast_runners.web.chat_ws import configure_hypercorn
+from owncast_runners.web.chat_ws import configure_hypercorn, raise_open_file_limit
 
 log = logging.getLogger("owncast")
 
@@ -63,6 +63,7 @@ class OwncastServer:
         bus = c.bus()
         bus.subscribe(c.viewers().on_event)
         c.chat().start()
+        raise_open_file_limit()  # chat holds a socket per client (Owncast does the same)
         await self._start_admin()
 
         self._sockets = bind_sockets(self.settings.web_host, self.settings.web_port)

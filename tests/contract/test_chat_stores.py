@@ -58,7 +58,9 @@ async def _reopen(opened: list[Database], path: Path) -> Database:
 
 class TestSqliteUserRepository(UserRepositoryContract):
     @pytest.fixture
-    async def make_repository(self, tmp_path: Path, reopening_database: list[Database]) -> UserRepositoryFactory:
+    async def make_repository(
+        self, tmp_path: Path, reopening_database: list[Database]
+    ) -> UserRepositoryFactory:
         async def make() -> SqliteUserRepository:
             return SqliteUserRepository(database=await _reopen(reopening_database, tmp_path / "owncast.db"))
 

@@ -66,8 +66,13 @@ class TestAsgiWebSocketTransport(ChatTransportContract):
             async def peer_closed() -> bool:
                 return peer.closed
 
-            yield TransportEnv(transport=transport, received=received, stall=peer.reading.clear,
-                               resume=peer.reading.set, peer_closed=peer_closed)
+            yield TransportEnv(
+                transport=transport,
+                received=received,
+                stall=peer.reading.clear,
+                resume=peer.reading.set,
+                peer_closed=peer_closed,
+            )
             peer.task.cancel()
             await peer.ws.close()
 
@@ -90,5 +95,6 @@ class TestRecordingChatTransport(ChatTransportContract):
         async def peer_closed() -> bool:
             return transport.closed
 
-        return TransportEnv(transport=transport, received=received, stall=stall, resume=resume,
-                            peer_closed=peer_closed)
+        return TransportEnv(
+            transport=transport, received=received, stall=stall, resume=resume, peer_closed=peer_closed
+        )

@@ -45,9 +45,22 @@ class Server:
         return f"http://127.0.0.1:{self.web_port}"
 
     def start(self) -> Server:
-        cmd = [sys.executable, "-m", "owncast_runners.cli", "serve", "--data-dir", str(self.data_dir),
-               "--web-host", "127.0.0.1", "--rtmp-host", "127.0.0.1", "--web-port", str(self.web_port),
-               "--rtmp-port", str(self.rtmp_port)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "owncast_runners.cli",
+            "serve",
+            "--data-dir",
+            str(self.data_dir),
+            "--web-host",
+            "127.0.0.1",
+            "--rtmp-host",
+            "127.0.0.1",
+            "--web-port",
+            str(self.web_port),
+            "--rtmp-port",
+            str(self.rtmp_port),
+        ]
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 30
@@ -97,9 +110,9 @@ class Inbox:
         finally:
             self.closed.set()
 
-    async def wait_for(self, kind: str, count: int = 1, timeout: float = 10) -> list[dict[str, object]]:
-        async with asyncio.timeout(timeout):
-            while len(found := [e for e in self.events if e["type"] == kind]) < count:
+    async def wait_for(self, kind: str, count: int = 1, within: float = 10) -> list[dict[str, object]]:
+        async with asyncio.timeout(within):
+            while len(found := [e for e in self.events if e["type"] == kind]) < count:  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
         return found
 
@@ -109,7 +122,9 @@ class Inbox:
 
 
 async def open_inbox(server: Server, token: str) -> Inbox:
-    ws = await connect(f"ws://127.0.0.1:{server.web_port}/ws?accessToken={token}")  # deflate offered, as browsers
+    ws = await connect(
+        f"ws://127.0.0.1:{server.web_port}/ws?accessToken={token}"
+    )  # deflate offered, as browsers
     inbox = Inbox(ws)
     await inbox.wait_for("CONNECTED_USER_INFO")
     return inbox
@@ -119,7 +134,10 @@ async def test_two_users_chat_rename_get_moderated_and_views_agree(server: Serve
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
         ada = (await http.post("/api/chat/register", json={"displayName": "Ada"})).json()
         bob = (await http.post("/api/chat/register", json={"displayName": "Bob"})).json()
-        ada_in, bob_in = await open_inbox(server, ada["accessToken"]), await open_inbox(server, bob["accessToken"])
+        ada_in, bob_in = (
+            await open_inbox(server, ada["accessToken"]),
+            await open_inbox(server, bob["accessToken"]),
+        )
 
         await ada_in.send({"type": "CHAT", "body": "hello **bob**"})
         [hello] = await bob_in.wait_for("CHAT")
@@ -132,13 +150,17 @@ async def test_two_users_chat_rename_get_moderated_and_views_agree(server: Serve
         bob_msg = (await ada_in.wait_for("CHAT", 2))[1]
         assert bob_msg["user"]["displayName"] == "Robert" and "<script" not in str(bob_msg["body"])
 
-        made = await http.post("/api/admin/chat/users/setmoderator", auth=ADMIN,
-                               json={"userId": ada["id"], "isModerator": True})
+        made = await http.post(
+            "/api/admin/chat/users/setmoderator", auth=ADMIN, json={"userId": ada["id"], "isModerator": True}
+        )
         assert made.status_code == 200
         info = (await ada_in.wait_for("CONNECTED_USER_INFO", 2))[-1]
         assert info["user"]["scopes"] == ["MODERATOR"]
-        hidden = await http.post("/api/chat/messagevisibility", params={"accessToken": ada["accessToken"]},
-                                 json={"idArray": [bob_msg["id"]], "visible": False})
+        hidden = await http.post(
+            "/api/chat/messagevisibility",
+            params={"accessToken": ada["accessToken"]},
+            json={"idArray": [bob_msg["id"]], "visible": False},
+        )
         assert hidden.json() == {"success": True, "message": "changed"}
         for inbox in (ada_in, bob_in):
             assert (await inbox.wait_for("VISIBILITY-UPDATE"))[0]["ids"] == [bob_msg["id"]]
@@ -154,14 +176,17 @@ async def test_two_users_chat_rename_get_moderated_and_views_agree(server: Serve
 
         clients = (await http.get("/api/admin/chat/clients", auth=ADMIN)).json()
         assert {c["user"]["displayName"] for c in clients} == {"Ada", "Robert"}
-        disabled = await http.post("/api/admin/chat/users/setenabled", auth=ADMIN,
-                                   json={"userId": bob["id"], "enabled": False})
+        disabled = await http.post(
+            "/api/admin/chat/users/setenabled", auth=ADMIN, json={"userId": bob["id"], "enabled": False}
+        )
         assert disabled.status_code == 200
         await bob_in.wait_for("ERROR_USER_DISABLED")
         async with asyncio.timeout(8):
             await bob_in.closed.wait()
         assert any("has been removed from chat" in str(e.get("body")) for e in ada_in.events)
-        assert [u["id"] for u in (await http.get("/api/admin/chat/users/disabled", auth=ADMIN)).json()] == [bob["id"]]
+        assert [u["id"] for u in (await http.get("/api/admin/chat/users/disabled", auth=ADMIN)).json()] == [
+            bob["id"]
+        ]
         assert (await http.get("/api/chat", params={"accessToken": bob["accessToken"]})).status_code == 401
         await ada_in.ws.close()
 

@@ -18,18 +18,23 @@ from owncast_runners.web import chat_api, chat_ws, emoji, moderation
 from ..unit.chat_rig import ChatRig
 
 
-def chat_app(rig: ChatRig, emoji_store: InMemoryEmojiStore, *, max_connections: int | None = None) -> Starlette:
-    return Starlette(routes=[
-        *chat_ws.routes(chat=rig.chat, max_connections=max_connections),
-        *chat_api.routes(chat=rig.chat, users=rig.users),
-        *moderation.routes(chat=rig.chat, users=rig.users, config=rig.config),
-        *emoji.routes(emoji=emoji_store, config=rig.config),
-    ])
+def chat_app(
+    rig: ChatRig, emoji_store: InMemoryEmojiStore, *, max_connections: int | None = None
+) -> Starlette:
+    return Starlette(
+        routes=[
+            *chat_ws.routes(chat=rig.chat, max_connections=max_connections),
+            *chat_api.routes(chat=rig.chat, users=rig.users),
+            *moderation.routes(chat=rig.chat, users=rig.users, config=rig.config),
+            *emoji.routes(emoji=emoji_store, config=rig.config),
+        ]
+    )
 
 
 @asynccontextmanager
-async def serving(app: object, *, ping_interval: float | None = None, read_timeout: float | None = None
-                  ) -> AsyncIterator[int]:
+async def serving(
+    app: object, *, ping_interval: float | None = None, read_timeout: float | None = None
+) -> AsyncIterator[int]:
     """Serve ``app`` on a free loopback port; yields the port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -32,14 +32,16 @@ class Env:
         self.http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5)
 
     async def register(self, name: str | None = None, **headers: str) -> dict[str, str]:
-        response = await self.http.post("/api/chat/register", json={"displayName": name} if name else None,
-                                        headers=headers)
+        response = await self.http.post(
+            "/api/chat/register", json={"displayName": name} if name else None, headers=headers
+        )
         assert response.status_code == 200
         return dict(response.json())
 
     async def socket(self, token: str, **headers: str) -> ClientConnection:
-        ws = await connect(f"ws://127.0.0.1:{self.port}/ws?accessToken={token}", additional_headers=headers,
-                           compression=None)
+        ws = await connect(
+            f"ws://127.0.0.1:{self.port}/ws?accessToken={token}", additional_headers=headers, compression=None
+        )
         return ws
 
 
@@ -54,10 +56,10 @@ async def env() -> AsyncIterator[Env]:
         await e.http.aclose()
 
 
-async def events_until(ws: ClientConnection, kind: str, timeout: float = 5.0) -> list[dict[str, object]]:
+async def events_until(ws: ClientConnection, kind: str, within: float = 5.0) -> list[dict[str, object]]:
     """Read frames (splitting packed ones on newlines) until an event of ``kind`` arrives."""
     seen: list[dict[str, object]] = []
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(within):
         while True:
             frame = await ws.recv()
             assert isinstance(frame, str)
@@ -117,8 +119,9 @@ async def test_connection_refusals(env: Env) -> None:
     with pytest.raises(InvalidStatus) as refused:
         await env.socket(user["accessToken"], **{"X-Forwarded-For": "198.51.100.66"})
     assert refused.value.response.status_code == 403
-    banned_api = await env.http.get("/api/chat", params={"accessToken": user["accessToken"]},
-                                    headers={"X-Forwarded-For": "198.51.100.66"})
+    banned_api = await env.http.get(
+        "/api/chat", params={"accessToken": user["accessToken"]}, headers={"X-Forwarded-For": "198.51.100.66"}
+    )
     assert banned_api.status_code == 401
     await env.rig.config.set(Keys.CHAT_DISABLED, True)
     raw = await RawWebSocket.connect(env.port, f"/ws?accessToken={user['accessToken']}")
@@ -196,7 +199,7 @@ async def test_a_stalled_reader_is_dropped_and_others_keep_receiving(env: Env) -
     assert env.rig.chat.connection_count() == 1
     await env.rig.chat.send_system_message("after the drop")
     async with asyncio.timeout(10):
-        while not any("after the drop" in line for line in lines):
+        while not any("after the drop" in line for line in lines):  # noqa: ASYNC110
             await asyncio.sleep(0.02)
     assert len([line for line in lines if '"SYSTEM"' in line]) == sent + 1  # the reader lost nothing
     reader.cancel()
@@ -241,12 +244,17 @@ async def test_admin_moderation_routes(env: Env) -> None:
     assert bad.status_code == 400
     clients = (await env.http.get("/api/admin/chat/clients", auth=ADMIN)).json()
     assert clients[0]["user"]["id"] == ada["id"] and clients[0]["ipAddress"] == "127.0.0.1"
-    mod = await env.http.post("/api/admin/chat/users/setmoderator", auth=ADMIN,
-                              json={"userId": ada["id"], "isModerator": True})
+    mod = await env.http.post(
+        "/api/admin/chat/users/setmoderator", auth=ADMIN, json={"userId": ada["id"], "isModerator": True}
+    )
     assert mod.json()["message"] == f"{ada['id']} is moderator: true"
-    assert [u["id"] for u in (await env.http.get("/api/admin/chat/users/moderators", auth=ADMIN)).json()] == [ada["id"]]
+    assert [u["id"] for u in (await env.http.get("/api/admin/chat/users/moderators", auth=ADMIN)).json()] == [
+        ada["id"]
+    ]
     for address in ("127.0.0.1", "::1"):
-        created = await env.http.post("/api/admin/chat/users/ipbans/create", auth=ADMIN, json={"value": address})
+        created = await env.http.post(
+            "/api/admin/chat/users/ipbans/create", auth=ADMIN, json={"value": address}
+        )
         assert created.json()["message"] == "IP address banned"
     bans = (await env.http.get("/api/admin/chat/users/ipbans", auth=ADMIN)).json()
     assert {b["ipAddress"] for b in bans} == {"127.0.0.1", "::1"}
@@ -255,8 +263,9 @@ async def test_admin_moderation_routes(env: Env) -> None:
         await env.http.post("/api/admin/chat/users/ipbans/remove", auth=ADMIN, json={"value": address})
     assert (await env.http.get("/api/admin/chat/users/ipbans", auth=ADMIN)).json() == []
     assert (await env.http.get("/api/chat", params={"accessToken": ada["accessToken"]})).status_code == 200
-    disabled = await env.http.post("/api/admin/chat/users/setenabled", auth=ADMIN,
-                                   json={"userId": ada["id"], "enabled": False})
+    disabled = await env.http.post(
+        "/api/admin/chat/users/setenabled", auth=ADMIN, json={"userId": ada["id"], "enabled": False}
+    )
     assert disabled.json()["message"] == f"{ada['id']} enabled: false"
     assert (await events_until(ws, "ERROR_USER_DISABLED"))[-1]["type"] == "ERROR_USER_DISABLED"
     await env.rig.scheduler.advance(2)
@@ -264,8 +273,12 @@ async def test_admin_moderation_routes(env: Env) -> None:
         async with asyncio.timeout(5):
             while True:
                 await ws.recv()
-    assert [u["id"] for u in (await env.http.get("/api/admin/chat/users/disabled", auth=ADMIN)).json()] == [ada["id"]]
-    assert (await env.http.get("/api/admin/chat/users/ipbans", auth=ADMIN)).json() == []  # loopback never banned
+    assert [u["id"] for u in (await env.http.get("/api/admin/chat/users/disabled", auth=ADMIN)).json()] == [
+        ada["id"]
+    ]
+    assert (
+        await env.http.get("/api/admin/chat/users/ipbans", auth=ADMIN)
+    ).json() == []  # loopback never banned
     missing = await env.http.post("/api/admin/chat/users/setenabled", auth=ADMIN, json={"enabled": False})
     assert missing.status_code == 400
     wrong_method = await env.http.get("/api/admin/chat/users/setenabled", auth=ADMIN)
@@ -288,8 +301,9 @@ async def test_moderator_user_routes(env: Env) -> None:
     assert details["user"]["id"] == troll["id"] and details["messages"][0]["body"] == "<p>troll</p>"
     assert details["connectedClients"][0]["messageCount"] == 1
     assert (await env.http.get("/api/moderation/chat/user/ghost", params=params)).status_code == 404
-    kicked = await env.http.post("/api/chat/users/setenabled", params=params,
-                                 json={"userId": troll["id"], "enabled": False})
+    kicked = await env.http.post(
+        "/api/chat/users/setenabled", params=params, json={"userId": troll["id"], "enabled": False}
+    )
     assert kicked.status_code == 200
     assert (await events_until(ws, "ERROR_USER_DISABLED"))[-1]["type"] == "ERROR_USER_DISABLED"
     await ws.close()
@@ -302,12 +316,19 @@ async def test_emoji_routes(env: Env) -> None:
     assert uploaded.json() == {"success": True, "message": 'Emoji "party.png" has been uploaded'}
     again = await env.http.post("/api/admin/emoji/upload", auth=ADMIN, json=upload)
     assert again.status_code == 400
-    not_image = await env.http.post("/api/admin/emoji/upload", auth=ADMIN,
-                                    json={"name": "x.png", "data": "data:text/html;base64,PHNjcmlwdD4="})
+    not_image = await env.http.post(
+        "/api/admin/emoji/upload",
+        auth=ADMIN,
+        json={"name": "x.png", "data": "data:text/html;base64,PHNjcmlwdD4="},
+    )
     assert not_image.status_code == 400
     assert (await env.http.get("/api/emoji")).json() == [{"name": "party", "url": "/img/emoji/party.png"}]
     image = await env.http.get("/img/emoji/party.png")
-    assert image.status_code == 200 and image.content == PNG and image.headers["x-content-type-options"] == "nosniff"
+    assert (
+        image.status_code == 200
+        and image.content == PNG
+        and image.headers["x-content-type-options"] == "nosniff"
+    )
     assert (await env.http.get("/img/emoji/../secret")).status_code == 404
     deleted = await env.http.post("/api/admin/emoji/delete", auth=ADMIN, json={"name": "party.png"})
     assert deleted.json()["success"] is True

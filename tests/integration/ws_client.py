@@ -13,15 +13,18 @@ OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 1, 2, 8, 9, 10
 
 
 class RawWebSocket:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, status: int, head: str) -> None:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, status: int, head: str
+    ) -> None:
         self.reader = reader
         self.writer = writer
         self.status = status
         self.head = head
 
     @classmethod
-    async def connect(cls, port: int, path: str, *, headers: dict[str, str] | None = None,
-                      rcvbuf: int | None = None) -> RawWebSocket:
+    async def connect(
+        cls, port: int, path: str, *, headers: dict[str, str] | None = None, rcvbuf: int | None = None
+    ) -> RawWebSocket:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
@@ -30,9 +33,13 @@ class RawWebSocket:
         reader, writer = await asyncio.open_connection(sock=sock, limit=2**22)
         key = base64.b64encode(os.urandom(16)).decode()
         extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
-        writer.write((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-                      f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                      f"{extra}\r\n").encode())
+        writer.write(
+            (
+                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                f"{extra}\r\n"
+            ).encode()
+        )
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
         status = int(head.split(" ", 2)[1])
         return cls(reader, writer, status, head)
@@ -53,10 +60,10 @@ class RawWebSocket:
             (length,) = struct.unpack("!Q", await self.reader.readexactly(8))
         return b0 & 0x0F, await self.reader.readexactly(length)
 
-    async def text(self, timeout: float = 5.0) -> str:
+    async def text(self, within: float = 5.0) -> str:
         """The next text frame (answering pings on the way)."""
         while True:
-            opcode, payload = await asyncio.wait_for(self.frame(), timeout)
+            opcode, payload = await asyncio.wait_for(self.frame(), within)
             if opcode == OP_PING:
                 self.send(OP_PONG, payload)
             elif opcode == OP_CLOSE:

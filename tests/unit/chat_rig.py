@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from owncast_core.domain.config import Keys
@@ -36,12 +36,26 @@ class ChatRig:
         self.config = ConfigService(repository=InMemoryConfigRepository(), hasher=PlainPasswordHasher())
         self.user_repo = InMemoryUserRepository()
         self.chat_repo = InMemoryChatRepository(self.user_repo)
-        self.users = UserService(repository=self.user_repo, config=self.config, clock=self.clock, ids=self.ids,
-                                 secrets_source=self.ids, pick=lambda n: 0)
+        self.users = UserService(
+            repository=self.user_repo,
+            config=self.config,
+            clock=self.clock,
+            ids=self.ids,
+            secrets_source=self.ids,
+            pick=lambda n: 0,
+        )
         self.filter = InMemoryContentFilter({"badword"})
-        self.chat = ChatService(config=self.config, users=self.users, messages=self.chat_repo,
-                                renderer=EscapingMessageRenderer(), content_filter=self.filter, bus=self.bus,
-                                clock=self.clock, ids=self.ids, scheduler=self.scheduler)
+        self.chat = ChatService(
+            config=self.config,
+            users=self.users,
+            messages=self.chat_repo,
+            renderer=EscapingMessageRenderer(),
+            content_filter=self.filter,
+            bus=self.bus,
+            clock=self.clock,
+            ids=self.ids,
+            scheduler=self.scheduler,
+        )
 
     async def start(self) -> ChatRig:
         await self.config.load()
@@ -49,8 +63,10 @@ class ChatRig:
         self.chat.start()
         return self
 
-    async def join(self, name: str = "Ada", ip: str = "203.0.113.5") -> tuple[ChatClient, RecordingChatTransport, str]:
-        user, token = await self.users.register(name)
+    async def join(
+        self, name: str = "Ada", ip: str = "203.0.113.5"
+    ) -> tuple[ChatClient, RecordingChatTransport, str]:
+        _user, token = await self.users.register(name)
         transport = RecordingChatTransport()
         client = await self.chat.connect(token, transport, ip_address=ip, user_agent="pytest")
         assert client is not None
@@ -63,8 +79,9 @@ class ChatRig:
         await self.chat.receive(client, json.dumps({"type": "CHAT", "body": body}))
 
     async def go_live(self) -> None:
-        details = BroadcasterDetails.from_metadata({}, remote_addr="1.2.3.4",
-                                                   connected_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+        details = BroadcasterDetails.from_metadata(
+            {}, remote_addr="1.2.3.4", connected_at=datetime(2026, 1, 1, tzinfo=UTC)
+        )
         await self.bus.publish(StreamStarted(details=details, at=self.clock.now()))
         await self.bus.publish(StreamOnline(at=self.clock.now()))
 

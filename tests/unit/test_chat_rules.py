@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from owncast_core.domain.chat import MODERATOR_SCOPE, ChatUser
 from owncast_core.services.chat_rules import (
@@ -15,7 +15,7 @@ from owncast_core.services.chat_rules import (
     safe_display_name,
 )
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_safe_display_name_strips_markup_and_cuts_to_30() -> None:

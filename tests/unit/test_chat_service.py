@@ -65,7 +65,7 @@ async def test_connect_refusals(rig: ChatRig) -> None:
 
 async def test_a_message_reaches_everyone_once_encoded_and_is_persisted(rig: ChatRig) -> None:
     ada, ada_t, _ = await rig.join("Ada")
-    bob, bob_t, _ = await rig.join("Bob")
+    _bob, bob_t, _ = await rig.join("Bob")
     await rig.say(ada, "  hello  ")
     for transport in (ada_t, bob_t):
         [msg] = transport.of_type("CHAT")
@@ -77,7 +77,9 @@ async def test_a_message_reaches_everyone_once_encoded_and_is_persisted(rig: Cha
     assert (event.raw_body, event.client_id, event.visible) == ("hello", ada.id, True)
     assert ada.message_count == 1
     history = await rig.chat.history()
-    assert [(h["type"], h["body"], h["user"]["displayName"]) for h in history] == [("CHAT", "<p>hello</p>", "Ada")]
+    assert [(h["type"], h["body"], h["user"]["displayName"]) for h in history] == [
+        ("CHAT", "<p>hello</p>", "Ada")
+    ]
 
 
 async def test_empty_bodies_are_ignored(rig: ChatRig) -> None:
@@ -106,7 +108,9 @@ async def test_garbage_is_refused_clearly_and_the_client_survives(rig: ChatRig) 
     await rig.chat.receive(ada, '{"type":"SOMETHING_NEW"}')
     notices = bodies(transport, "CHAT_ACTION")
     assert len(notices) == 6
-    assert "could not be understood" in notices[0] and "binary" in notices[4] and "SOMETHING_NEW" in notices[5]
+    assert (
+        "could not be understood" in notices[0] and "binary" in notices[4] and "SOMETHING_NEW" in notices[5]
+    )
     rig.clock.advance(1)
     await rig.chat.receive(ada, '{"type":"PONG"}')  # passive types are silently accepted
     assert len(bodies(transport, "CHAT_ACTION")) == 6
@@ -172,7 +176,7 @@ async def test_disabled_chat_drops_messages(rig: ChatRig) -> None:
 
 async def test_a_slow_client_is_dropped_without_hurting_others(rig: ChatRig) -> None:
     fast, fast_t, _ = await rig.join("Fast")
-    user, token = await rig.users.register("Slow")
+    _user, token = await rig.users.register("Slow")
     slow_t = RecordingChatTransport(limit=256, auto_drain=False)
     slow = await rig.chat.connect(token, slow_t, ip_address="1.1.1.1", user_agent="")
     assert slow is not None
@@ -188,8 +192,10 @@ async def test_a_slow_client_is_dropped_without_hurting_others(rig: ChatRig) -> 
 
 async def test_rename_broadcasts_and_remembers_previous_names(rig: ChatRig) -> None:
     ada, ada_t, _ = await rig.join("Ada")
-    bob, bob_t, _ = await rig.join("Bob")
-    await rig.chat.receive(ada, json.dumps({"type": "NAME_CHANGE", "newName": "<i>Ada Lovelace</i> of Byron family"}))
+    _bob, bob_t, _ = await rig.join("Bob")
+    await rig.chat.receive(
+        ada, json.dumps({"type": "NAME_CHANGE", "newName": "<i>Ada Lovelace</i> of Byron family"})
+    )
     [change] = bob_t.of_type("NAME_CHANGE")
     assert change["oldName"] == "Ada" and change["user"]["displayName"] == "Ada Lovelace of Byron family"[:30]
     info = ada_t.of_type("CONNECTED_USER_INFO")[-1]
@@ -207,7 +213,11 @@ async def test_rename_refusals(rig: ChatRig) -> None:
     verified, _tok = await rig.users.register("Grace")
     await rig.user_repo.set_disabled(verified.id, None)
     rig.user_repo._users[verified.id] = rig.user_repo._users[verified.id].__class__(
-        **{**{f: getattr(verified, f) for f in verified.__dataclass_fields__}, "authenticated_at": rig.clock.now()})
+        **{
+            **{f: getattr(verified, f) for f in verified.__dataclass_fields__},
+            "authenticated_at": rig.clock.now(),
+        }
+    )
     for name in ("admin", "   ", "Grace", "Ada"):
         rig.clock.advance(1)
         await rig.chat.receive(ada, json.dumps({"type": "NAME_CHANGE", "newName": name}))
@@ -234,7 +244,7 @@ async def test_color_change(rig: ChatRig) -> None:
 
 async def test_join_and_part_while_live_with_grace(rig: ChatRig) -> None:
     await rig.go_live()
-    watcher, watcher_t, _ = await rig.join("Watcher")
+    _watcher, watcher_t, _ = await rig.join("Watcher")
     ada, _, token = await rig.join("Ada")
     assert [e["user"]["displayName"] for e in watcher_t.of_type("USER_JOINED")] == ["Watcher", "Ada"]
     second = await rig.chat.connect(token, RecordingChatTransport(), ip_address="1.1.1.1", user_agent="")
@@ -255,7 +265,7 @@ async def test_join_and_part_while_live_with_grace(rig: ChatRig) -> None:
 
 
 async def test_join_messages_toggle_and_offline(rig: ChatRig) -> None:
-    watcher, watcher_t, _ = await rig.join("Watcher")
+    _watcher, watcher_t, _ = await rig.join("Watcher")
     await rig.join("Offline Ada")
     assert watcher_t.of_type("USER_JOINED") == []
     await rig.go_live()
@@ -273,7 +283,9 @@ async def test_welcome_message_is_private_seven_seconds_after_connect_while_live
     assert ada_t.of_type("SYSTEM") == []
     await rig.scheduler.advance(0.2)
     [welcome] = ada_t.of_type("SYSTEM")
-    assert welcome["body"] == "<p>Welcome, **friend**</p>" and welcome["user"] == {"displayName": "Test Server"}
+    assert welcome["body"] == "<p>Welcome, **friend**</p>" and welcome["user"] == {
+        "displayName": "Test Server"
+    }
     assert early_t.of_type("SYSTEM") == []
 
 
@@ -281,7 +293,10 @@ async def test_stream_start_and_stop_chat_actions(rig: ChatRig) -> None:
     _, transport, _ = await rig.join()
     await rig.go_live()
     await rig.go_offline()
-    assert bodies(transport, "CHAT_ACTION") == [f"<p>{Notices.STREAM_STARTING}</p>", f"<p>{Notices.STREAM_ENDING}</p>"]
+    assert bodies(transport, "CHAT_ACTION") == [
+        f"<p>{Notices.STREAM_STARTING}</p>",
+        f"<p>{Notices.STREAM_ENDING}</p>",
+    ]
     assert await rig.chat.history() == []  # ephemeral
 
 
@@ -310,7 +325,7 @@ async def test_hide_and_show_messages(rig: ChatRig) -> None:
 async def test_disabling_a_user_hides_kicks_announces_and_bans(rig: ChatRig) -> None:
     ada, ada_t, _ = await rig.join("Ada", ip="203.0.113.5")
     _, ada_local_t, token = await rig.join("Ada2", ip="127.0.0.1")
-    watcher, watcher_t, _ = await rig.join("Watcher")
+    _watcher, watcher_t, _ = await rig.join("Watcher")
     await rig.say(ada, "rude")
     local = await rig.chat.connect(token, RecordingChatTransport(), ip_address="::1", user_agent="")
     assert local is not None
@@ -360,7 +375,7 @@ async def test_clients_and_user_details(rig: ChatRig) -> None:
 
 
 async def test_system_messages_actions_and_bots(rig: ChatRig) -> None:
-    ada, ada_t, _ = await rig.join("Ada")
+    _ada, ada_t, _ = await rig.join("Ada")
     bob, bob_t, _ = await rig.join("Bob")
     await rig.chat.send_system_message("Hello **all**")
     await rig.chat.send_system_message("just you", client_id=bob.id)

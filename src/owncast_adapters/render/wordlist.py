@@ -12,8 +12,21 @@ from collections.abc import Iterable
 from importlib import resources
 
 _WORD = re.compile(r"[a-z0-9@$!|*]+")
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
-                       "!": "i", "|": "l", "*": ""})
+_LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "l",
+        "*": "",
+    }
+)
 
 
 def _tokens(text: str) -> list[str]:
@@ -41,6 +54,6 @@ class WordListContentFilter:
         words = _tokens(text)
         for size in range(1, self._longest + 1):
             for start in range(len(words) - size + 1):
-                if tuple(words[start:start + size]) in self._phrases:
+                if tuple(words[start : start + size]) in self._phrases:
                     return False
         return True

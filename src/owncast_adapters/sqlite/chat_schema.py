@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlite_utils
 
 from owncast_core.domain.chat import ApiUser, ChatRecord, ChatUser
 
-USER_COLUMNS = ("id, display_name, display_color, created_at, disabled_at, previous_names, namechanged_at, "
-                "scopes, type, authenticated_at, last_used_at")
+USER_COLUMNS = (
+    "id, display_name, display_color, created_at, disabled_at, previous_names, namechanged_at, "
+    "scopes, type, authenticated_at, last_used_at"
+)
 MESSAGE_COLUMNS = "id, user_id, body, event_type, hidden_at, timestamp, image, link, title, subtitle"
 
 
@@ -59,7 +61,7 @@ def create_messages_table(db: sqlite_utils.Database) -> None:
 
 def to_text(value: datetime | None) -> str | None:
     """UTC ISO 8601 with microseconds: fixed width, so text order is time order."""
-    return None if value is None else value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return None if value is None else value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def from_text(value: str | None) -> datetime | None:
@@ -68,32 +70,75 @@ def from_text(value: str | None) -> datetime | None:
 
 def user_from_row(row: sqlite3.Row | tuple[Any, ...]) -> ChatUser:
     (uid, name, color, created, disabled, previous, renamed, scopes, kind, authenticated, _used) = row[:11]
-    return ChatUser(id=uid, display_name=name, display_color=int(color), created_at=from_text(created) or datetime.min,
-                    previous_names=tuple(json.loads(previous or "[]")), name_changed_at=from_text(renamed),
-                    disabled_at=from_text(disabled), scopes=tuple(json.loads(scopes or "[]")),
-                    authenticated_at=from_text(authenticated), user_type=kind)
+    return ChatUser(
+        id=uid,
+        display_name=name,
+        display_color=int(color),
+        created_at=from_text(created) or datetime.min,
+        previous_names=tuple(json.loads(previous or "[]")),
+        name_changed_at=from_text(renamed),
+        disabled_at=from_text(disabled),
+        scopes=tuple(json.loads(scopes or "[]")),
+        authenticated_at=from_text(authenticated),
+        user_type=kind,
+    )
 
 
 def user_row(user: ChatUser) -> tuple[Any, ...]:
-    return (user.id, user.display_name, user.display_color, to_text(user.created_at), to_text(user.disabled_at),
-            json.dumps(list(user.previous_names)), to_text(user.name_changed_at), json.dumps(list(user.scopes)),
-            user.user_type, to_text(user.authenticated_at), None)
+    return (
+        user.id,
+        user.display_name,
+        user.display_color,
+        to_text(user.created_at),
+        to_text(user.disabled_at),
+        json.dumps(list(user.previous_names)),
+        to_text(user.name_changed_at),
+        json.dumps(list(user.scopes)),
+        user.user_type,
+        to_text(user.authenticated_at),
+        None,
+    )
 
 
 def api_user_from_row(row: tuple[Any, ...]) -> ApiUser:
     user = user_from_row(row)
-    return ApiUser(id=user.id, access_token=row[11], display_name=user.display_name,
-                   display_color=user.display_color, scopes=user.scopes, created_at=user.created_at,
-                   last_used_at=from_text(row[10]))
+    return ApiUser(
+        id=user.id,
+        access_token=row[11],
+        display_name=user.display_name,
+        display_color=user.display_color,
+        scopes=user.scopes,
+        created_at=user.created_at,
+        last_used_at=from_text(row[10]),
+    )
 
 
 def record_from_row(row: tuple[Any, ...]) -> ChatRecord:
     (mid, user_id, body, kind, hidden, stamp, image, link, title, subtitle) = row[:10]
-    return ChatRecord(id=mid, event_type=kind, body=body, timestamp=from_text(stamp) or datetime.min,
-                      user_id=user_id, hidden_at=from_text(hidden), image=image, link=link, title=title,
-                      subtitle=subtitle)
+    return ChatRecord(
+        id=mid,
+        event_type=kind,
+        body=body,
+        timestamp=from_text(stamp) or datetime.min,
+        user_id=user_id,
+        hidden_at=from_text(hidden),
+        image=image,
+        link=link,
+        title=title,
+        subtitle=subtitle,
+    )
 
 
 def record_row(record: ChatRecord) -> tuple[Any, ...]:
-    return (record.id, record.user_id, record.body, record.event_type, to_text(record.hidden_at),
-            to_text(record.timestamp), record.image, record.link, record.title, record.subtitle)
+    return (
+        record.id,
+        record.user_id,
+        record.body,
+        record.event_type,
+        to_text(record.hidden_at),
+        to_text(record.timestamp),
+        record.image,
+        record.link,
+        record.title,
+        record.subtitle,
+    )

@@ -1,4 +1,7 @@
-"""``UserRepository`` on SQLite: users, access tokens, API users and IP bans."""
+"""``UserRepository`` on SQLite: users, access tokens, API users and IP bans.
+
+Queries interpolate only the constant column lists of ``chat_schema`` (hence the S608 noqa).
+"""
 
 from __future__ import annotations
 
@@ -23,8 +26,10 @@ from owncast_core.domain.chat import API_USER, ApiUser, ChatUser, IPBan
 from owncast_core.errors import NotFoundError, ValidationError
 
 T = TypeVar("T")
-_API_SELECT = (f"SELECT {', '.join('u.' + c.strip() for c in USER_COLUMNS.split(','))}, t.token "
-               "FROM users u JOIN user_access_tokens t ON t.user_id = u.id WHERE u.type = 'API'")
+_API_SELECT = (
+    f"SELECT {', '.join('u.' + c.strip() for c in USER_COLUMNS.split(','))}, t.token "  # noqa: S608
+    "FROM users u JOIN user_access_tokens t ON t.user_id = u.id WHERE u.type = 'API'"
+)
 
 
 def _write(fn: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite_utils.Database], T]:
@@ -77,9 +82,11 @@ class SqliteUserRepository:
         row = user_row(user)
 
         def insert(conn: sqlite3.Connection) -> None:
-            conn.execute(f"INSERT INTO users ({USER_COLUMNS}) VALUES ({', '.join('?' * len(row))})", row)
-            conn.execute("INSERT INTO user_access_tokens (token, user_id, created_at) VALUES (?, ?, ?)",
-                         [access_token, user.id, to_text(user.created_at)])
+            conn.execute(f"INSERT INTO users ({USER_COLUMNS}) VALUES ({', '.join('?' * len(row))})", row)  # noqa: S608
+            conn.execute(
+                "INSERT INTO user_access_tokens (token, user_id, created_at) VALUES (?, ?, ?)",
+                [access_token, user.id, to_text(user.created_at)],
+            )
 
         await self._database.run(_write(insert))
 
@@ -87,24 +94,34 @@ class SqliteUserRepository:
         user = await self.user_by_id(user_id)
 
         def insert(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT INTO user_access_tokens (token, user_id, created_at) VALUES (?, ?, ?)",
-                         [access_token, user.id, to_text(user.created_at)])
+            conn.execute(
+                "INSERT INTO user_access_tokens (token, user_id, created_at) VALUES (?, ?, ?)",
+                [access_token, user.id, to_text(user.created_at)],
+            )
 
         await self._database.run(_write(insert))
 
     async def user_by_token(self, access_token: str) -> ChatUser:
         return await self._one_user(
-            f"SELECT {', '.join('u.' + c.strip() for c in USER_COLUMNS.split(','))} FROM users u "
-            "JOIN user_access_tokens t ON t.user_id = u.id WHERE t.token = ?", [access_token], "unknown access token")
+            f"SELECT {', '.join('u.' + c.strip() for c in USER_COLUMNS.split(','))} FROM users u "  # noqa: S608
+            "JOIN user_access_tokens t ON t.user_id = u.id WHERE t.token = ?",
+            [access_token],
+            "unknown access token",
+        )
 
     async def user_by_id(self, user_id: str) -> ChatUser:
-        return await self._one_user(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", [user_id], f"no user {user_id!r}")
+        return await self._one_user(
+            f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", [user_id], f"no user {user_id!r}"  # noqa: S608
+        )
 
     async def rename(self, user_id: str, name: str, at: datetime) -> ChatUser:
         user = await self.user_by_id(user_id)
         previous = json.dumps([*user.previous_names, name])
-        return await self._update(user_id, "UPDATE users SET display_name = ?, previous_names = ?, namechanged_at = ? "
-                                  "WHERE id = ?", [name, previous, to_text(at)])
+        return await self._update(
+            user_id,
+            "UPDATE users SET display_name = ?, previous_names = ?, namechanged_at = ? WHERE id = ?",
+            [name, previous, to_text(at)],
+        )
 
     async def set_color(self, user_id: str, color: int) -> ChatUser:
         return await self._update(user_id, "UPDATE users SET display_color = ? WHERE id = ?", [int(color)])
@@ -120,18 +137,26 @@ class SqliteUserRepository:
         def read(db: sqlite_utils.Database) -> bool:
             row = db.execute(
                 "SELECT 1 FROM users WHERE display_name = ? COLLATE NOCASE AND authenticated_at IS NOT NULL "
-                "AND disabled_at IS NULL AND id IS NOT ? LIMIT 1", [name, except_user_id]).fetchone()
+                "AND disabled_at IS NULL AND id IS NOT ? LIMIT 1",
+                [name, except_user_id],
+            ).fetchone()
             return row is not None
 
         return await self._database.run(read)
 
     async def disabled_users(self) -> list[ChatUser]:
-        return await self._users(f"SELECT {USER_COLUMNS} FROM users WHERE disabled_at IS NOT NULL AND type != ? "
-                                 "ORDER BY disabled_at, rowid", [API_USER])
+        return await self._users(
+            f"SELECT {USER_COLUMNS} FROM users WHERE disabled_at IS NOT NULL AND type != ? "  # noqa: S608
+            "ORDER BY disabled_at, rowid",
+            [API_USER],
+        )
 
     async def moderators(self) -> list[ChatUser]:
-        return await self._users(f"SELECT {USER_COLUMNS} FROM users WHERE scopes LIKE '%\"MODERATOR\"%' "
-                                 "AND type != ? ORDER BY created_at, rowid", [API_USER])
+        return await self._users(
+            f"SELECT {USER_COLUMNS} FROM users WHERE scopes LIKE '%\"MODERATOR\"%' "  # noqa: S608
+            "AND type != ? ORDER BY created_at, rowid",
+            [API_USER],
+        )
 
     # API users -------------------------------------------------------------------------------------
     async def create_api_user(self, user: ApiUser) -> None:
@@ -139,17 +164,23 @@ class SqliteUserRepository:
         scopes = json.dumps(list(user.scopes))
 
         def insert(conn: sqlite3.Connection) -> None:
-            conn.execute(f"INSERT INTO users ({USER_COLUMNS}) VALUES ({', '.join('?' * len(row))})", row)
-            conn.execute("UPDATE users SET scopes = ?, last_used_at = ? WHERE id = ?",
-                         [scopes, to_text(user.last_used_at), user.id])
-            conn.execute("INSERT INTO user_access_tokens (token, user_id, created_at) VALUES (?, ?, ?)",
-                         [user.access_token, user.id, to_text(user.created_at)])
+            conn.execute(f"INSERT INTO users ({USER_COLUMNS}) VALUES ({', '.join('?' * len(row))})", row)  # noqa: S608
+            conn.execute(
+                "UPDATE users SET scopes = ?, last_used_at = ? WHERE id = ?",
+                [scopes, to_text(user.last_used_at), user.id],
+            )
+            conn.execute(
+                "INSERT INTO user_access_tokens (token, user_id, created_at) VALUES (?, ?, ?)",
+                [user.access_token, user.id, to_text(user.created_at)],
+            )
 
         await self._database.run(_write(insert))
 
     async def api_user_by_token(self, access_token: str) -> ApiUser:
         def read(db: sqlite_utils.Database) -> tuple[Any, ...] | None:
-            row: tuple[Any, ...] | None = db.execute(_API_SELECT + " AND t.token = ?", [access_token]).fetchone()
+            row: tuple[Any, ...] | None = db.execute(
+                _API_SELECT + " AND t.token = ?", [access_token]
+            ).fetchone()
             return row
 
         row = await self._database.run(read)
@@ -183,8 +214,10 @@ class SqliteUserRepository:
     # IP bans -----------------------------------------------------------------------------------------
     async def ban_ip(self, ip_address: str, notes: str, at: datetime) -> None:
         def insert(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT OR IGNORE INTO ip_bans (ip_address, notes, created_at) VALUES (?, ?, ?)",
-                         [ip_address, notes, to_text(at)])
+            conn.execute(
+                "INSERT OR IGNORE INTO ip_bans (ip_address, notes, created_at) VALUES (?, ?, ?)",
+                [ip_address, notes, to_text(at)],
+            )
 
         await self._database.run(_write(insert))
 
@@ -196,12 +229,19 @@ class SqliteUserRepository:
 
     async def ip_bans(self) -> list[IPBan]:
         def read(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
-            return list(db.execute("SELECT ip_address, notes, created_at FROM ip_bans ORDER BY created_at, rowid"))
+            return list(
+                db.execute("SELECT ip_address, notes, created_at FROM ip_bans ORDER BY created_at, rowid")
+            )
 
-        return [IPBan(ip, notes, from_text(at) or datetime.min) for ip, notes, at in await self._database.run(read)]
+        return [
+            IPBan(ip, notes, from_text(at) or datetime.min)
+            for ip, notes, at in await self._database.run(read)
+        ]
 
     async def is_ip_banned(self, ip_address: str) -> bool:
         def read(db: sqlite_utils.Database) -> bool:
-            return db.execute("SELECT 1 FROM ip_bans WHERE ip_address = ?", [ip_address]).fetchone() is not None
+            return (
+                db.execute("SELECT 1 FROM ip_bans WHERE ip_address = ?", [ip_address]).fetchone() is not None
+            )
 
         return await self._database.run(read)

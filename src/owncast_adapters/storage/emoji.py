@@ -19,7 +19,12 @@ class LocalEmojiStore:
 
     def _resolve(self, path: str) -> Path:
         clean = PurePosixPath(path.replace("\\", "/"))
-        if not path or clean.is_absolute() or any(part in ("..", ".") for part in clean.parts) or not clean.parts:
+        if (
+            not path
+            or clean.is_absolute()
+            or any(part in ("..", ".") for part in clean.parts)
+            or not clean.parts
+        ):
             raise NotFoundError(path)
         target = (self.root / clean).resolve()
         if self.root.resolve() not in target.parents:

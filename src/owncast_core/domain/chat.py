@@ -168,7 +168,9 @@ class ChatUser:
 
     def renamed(self, name: str, at: datetime) -> ChatUser:
         """This user after a name change (the new name appended to ``previous_names``)."""
-        return replace(self, display_name=name, name_changed_at=at, previous_names=(*self.previous_names, name))
+        return replace(
+            self, display_name=name, name_changed_at=at, previous_names=(*self.previous_names, name)
+        )
 
     def to_json(self, *, webhook: bool = False) -> dict[str, Any]:
         """Owncast's User object. Optional fields are omitted when empty, as Go's ``omitempty``;
@@ -208,8 +210,13 @@ class ApiUser:
 
     def as_chat_user(self) -> ChatUser:
         """The user object its chat messages carry (``isBot: true``)."""
-        return ChatUser(id=self.id, display_name=self.display_name, display_color=self.display_color,
-                        created_at=self.created_at, user_type=API_USER)
+        return ChatUser(
+            id=self.id,
+            display_name=self.display_name,
+            display_color=self.display_color,
+            created_at=self.created_at,
+            user_type=API_USER,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The ``/api/admin/accesstokens`` item."""
@@ -270,8 +277,12 @@ class HistoryEntry:
         """The history item Owncast returns: user messages carry ``user`` (and ``hiddenAt`` when
         hidden), server messages a ``user`` holding only the server name."""
         r = self.record
-        payload: dict[str, Any] = {"type": r.event_type, "id": r.id, "timestamp": go_time(r.timestamp),
-                                   "body": r.body}
+        payload: dict[str, Any] = {
+            "type": r.event_type,
+            "id": r.id,
+            "timestamp": go_time(r.timestamp),
+            "body": r.body,
+        }
         if self.user is not None:
             payload["user"] = self.user.to_json()
         else:
@@ -315,12 +326,17 @@ class ChatMessageSent(ChatEvent):
     visible: bool = True
 
     def to_payload(self) -> dict[str, Any]:
-        return {**ChatEvent.to_payload(self), "body": self.body, "user": self.user.to_json(),
-                "visible": self.visible}
+        return {
+            **ChatEvent.to_payload(self),
+            "body": self.body,
+            "user": self.user.to_json(),
+            "visible": self.visible,
+        }
 
     def to_record(self) -> ChatRecord:
-        return ChatRecord(id=self.id, event_type=self.type, body=self.body, timestamp=self.timestamp,
-                          user_id=self.user.id)
+        return ChatRecord(
+            id=self.id, event_type=self.type, body=self.body, timestamp=self.timestamp, user_id=self.user.id
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,8 +416,15 @@ class ChatActionSent(ChatEvent):
         return {**ChatEvent.to_payload(self), "body": self.body, "user": {"displayName": self.server_name}}
 
 
-PUBLISHED_EVENTS: Final = (ChatMessageSent, UserNameChanged, UserJoinedChat, UserPartedChat,
-                           MessagesVisibilityChanged, SystemMessageSent, ChatActionSent)
+PUBLISHED_EVENTS: Final = (
+    ChatMessageSent,
+    UserNameChanged,
+    UserJoinedChat,
+    UserPartedChat,
+    MessagesVisibilityChanged,
+    SystemMessageSent,
+    ChatActionSent,
+)
 """Every chat event class ``ChatService`` publishes on the bus."""
 
 

@@ -167,8 +167,9 @@ class ChatService:
         return len(self._clients)
 
     # connections -------------------------------------------------------------------------------
-    async def connect(self, access_token: str | None, transport: ChatTransport, *, ip_address: str,
-                      user_agent: str) -> ChatClient | None:
+    async def connect(
+        self, access_token: str | None, transport: ChatTransport, *, ip_address: str, user_agent: str
+    ) -> ChatClient | None:
         """Accept a websocket for ``access_token``; ``None`` (transport closed) when refused."""
         if not access_token:
             transport.close()
@@ -183,8 +184,14 @@ class ChatService:
             transport.send(encode({"type": EventType.ERROR_USER_DISABLED}))
             transport.close()
             return None
-        client = ChatClient(id=self._clients.new_id(), user=user, transport=transport, ip_address=ip_address,
-                            user_agent=user_agent, connected_at=self._clock.now())
+        client = ChatClient(
+            id=self._clients.new_id(),
+            user=user,
+            transport=transport,
+            ip_address=ip_address,
+            user_agent=user_agent,
+            connected_at=self._clock.now(),
+        )
         already_here = bool(self._clients.for_user(user.id))
         pending_part = self._part_timers.pop(user.id, None)
         if pending_part is not None:
@@ -192,9 +199,16 @@ class ChatService:
         self._clients.add(client)
         self._send_user_info(client)
         if self._online:
-            if not already_here and pending_part is None and self._config.flag(Keys.CHAT_JOIN_MESSAGES_ENABLED):
-                await self._publish(UserJoinedChat(id=self._ids.new_id(), timestamp=self._clock.now(), user=user,
-                                                   client_id=client.id))
+            if (
+                not already_here
+                and pending_part is None
+                and self._config.flag(Keys.CHAT_JOIN_MESSAGES_ENABLED)
+            ):
+                await self._publish(
+                    UserJoinedChat(
+                        id=self._ids.new_id(), timestamp=self._clock.now(), user=user, client_id=client.id
+                    )
+                )
             self._scheduler.call_later(WELCOME_DELAY_SECONDS, lambda: self._welcome(client))
         if self.geo_lookup is not None:
             self._scheduler.call_later(0, lambda: self._locate(client))
@@ -213,8 +227,11 @@ class ChatService:
             self._part_timers.pop(user_id, None)
             if self._clients.for_user(user_id):
                 return
-            await self._publish(UserPartedChat(id=self._ids.new_id(), timestamp=self._clock.now(),
-                                               user=client.user, client_id=client.id))
+            await self._publish(
+                UserPartedChat(
+                    id=self._ids.new_id(), timestamp=self._clock.now(), user=client.user, client_id=client.id
+                )
+            )
 
         self._part_timers[user_id] = self._scheduler.call_later(PART_GRACE_SECONDS, part)
 
@@ -223,8 +240,13 @@ class ChatService:
             return
         body = self._renderer.render_trusted(self._config.string(Keys.WELCOME_MESSAGE))
         if body:
-            event = SystemMessageSent(id=self._ids.new_id(), timestamp=self._clock.now(), body=body,
-                                      server_name=self._server_name(), client_id=client.id)
+            event = SystemMessageSent(
+                id=self._ids.new_id(),
+                timestamp=self._clock.now(),
+                body=body,
+                server_name=self._server_name(),
+                client_id=client.id,
+            )
             client.send(event.to_payload())
 
     async def _locate(self, client: ChatClient) -> None:
@@ -254,8 +276,9 @@ class ChatService:
             if verdict is SpamVerdict.MUTED:
                 return
             if verdict is SpamVerdict.FLOODING:
-                self._log.warning("client %d (%s) is flooding chat; muted for a while", client.id,
-                                  client.user.display_name)
+                self._log.warning(
+                    "client %d (%s) is flooding chat; muted for a while", client.id, client.user.display_name
+                )
                 self._notify(client, Notices.FLOODING)
                 return
         if self._config.flag(Keys.CHAT_SLUR_FILTER_ENABLED) and not self._filter.allowed(data):
@@ -294,8 +317,14 @@ class ChatService:
             return
         if offline_too_long(self._online, self._last_disconnect, now):
             return
-        event = ChatMessageSent(id=self._ids.new_id(), timestamp=now, user=client.user, body=html, raw_body=raw,
-                                client_id=client.id)
+        event = ChatMessageSent(
+            id=self._ids.new_id(),
+            timestamp=now,
+            user=client.user,
+            body=html,
+            raw_body=raw,
+            client_id=client.id,
+        )
         await self._publish(event)
         self._journal.append(event.to_record())
         client.message_count += 1
@@ -320,8 +349,16 @@ class ChatService:
             return
         now = self._clock.now()
         updated = await self._users.repository.rename(user.id, proposed, now)
-        await self._publish(UserNameChanged(id=self._ids.new_id(), timestamp=now, user=updated,
-                                            old_name=user.display_name, new_name=proposed, client_id=client.id))
+        await self._publish(
+            UserNameChanged(
+                id=self._ids.new_id(),
+                timestamp=now,
+                user=updated,
+                old_name=user.display_name,
+                new_name=proposed,
+                client_id=client.id,
+            )
+        )
         self._update_user(updated)
 
     async def _recolor(self, client: ChatClient, color: object) -> None:
@@ -339,11 +376,18 @@ class ChatService:
         html = self._renderer.render_trusted(body or "")
         if not html:
             raise ValidationError("message body is empty")
-        event = SystemMessageSent(id=self._ids.new_id(), timestamp=self._clock.now(), body=html,
-                                  server_name=self._server_name(), client_id=client_id)
+        event = SystemMessageSent(
+            id=self._ids.new_id(),
+            timestamp=self._clock.now(),
+            body=html,
+            server_name=self._server_name(),
+            client_id=client_id,
+        )
         await self._publish(event)
         if client_id is None:
-            self._journal.append(ChatRecord(id=event.id, event_type=event.type, body=html, timestamp=event.timestamp))
+            self._journal.append(
+                ChatRecord(id=event.id, event_type=event.type, body=html, timestamp=event.timestamp)
+            )
         return event
 
     async def send_action(self, body: str, *, persist: bool = True) -> ChatActionSent:
@@ -351,11 +395,14 @@ class ChatService:
         html = self._renderer.render_trusted(body or "")
         if not html:
             raise ValidationError("action body is empty")
-        event = ChatActionSent(id=self._ids.new_id(), timestamp=self._clock.now(), body=html,
-                               server_name=self._server_name())
+        event = ChatActionSent(
+            id=self._ids.new_id(), timestamp=self._clock.now(), body=html, server_name=self._server_name()
+        )
         await self._publish(event)
         if persist:
-            self._journal.append(ChatRecord(id=event.id, event_type=event.type, body=html, timestamp=event.timestamp))
+            self._journal.append(
+                ChatRecord(id=event.id, event_type=event.type, body=html, timestamp=event.timestamp)
+            )
         return event
 
     async def send_bot_message(self, user: ApiUser, body: str) -> ChatMessageSent:
@@ -365,8 +412,13 @@ class ChatService:
         html = self._renderer.render_trusted(raw) if raw else ""
         if not html:
             raise ValidationError("invalid message")
-        event = ChatMessageSent(id=self._ids.new_id(), timestamp=self._clock.now(), user=user.as_chat_user(),
-                                body=html, raw_body=raw)
+        event = ChatMessageSent(
+            id=self._ids.new_id(),
+            timestamp=self._clock.now(),
+            user=user.as_chat_user(),
+            body=html,
+            raw_body=raw,
+        )
         await self._publish(event)
         self._journal.append(event.to_record())
         return event
@@ -379,7 +431,9 @@ class ChatService:
         now = self._clock.now()
         await self._journal.flush()
         await self._messages.set_hidden(message_ids, None if visible else now)
-        event = MessagesVisibilityChanged(id=self._ids.new_id(), timestamp=now, ids=message_ids, visible=bool(visible))
+        event = MessagesVisibilityChanged(
+            id=self._ids.new_id(), timestamp=now, ids=message_ids, visible=bool(visible)
+        )
         await self._publish(event)
         return event
 
@@ -398,14 +452,22 @@ class ChatService:
             await self.set_visibility(ids, False)
         clients = self._clients.for_user(user_id)
         for client in clients:
-            client.send({"type": EventType.ERROR_USER_DISABLED, "id": self._ids.new_id(),
-                         "timestamp": go_time(self._clock.now()), "user": user.to_json()})
+            client.send(
+                {
+                    "type": EventType.ERROR_USER_DISABLED,
+                    "id": self._ids.new_id(),
+                    "timestamp": go_time(self._clock.now()),
+                    "user": user.to_json(),
+                }
+            )
             self._scheduler.call_later(KICK_CLOSE_DELAY_SECONDS, _closer(client.transport))
         if clients:
             await self.send_action(Notices.removed(safe_display_name(user.display_name)), persist=False)
             for address in {c.ip_address for c in clients}:
                 if address and address not in LOOPBACK_ADDRESSES:
-                    await self._users.repository.ban_ip(address, f"Banning of {user.display_name}", self._clock.now())
+                    await self._users.repository.ban_ip(
+                        address, f"Banning of {user.display_name}", self._clock.now()
+                    )
         return user
 
     async def set_moderator(self, user_id: str, moderator: bool) -> ChatUser:
@@ -437,8 +499,12 @@ class ChatService:
         records = await self._messages.messages_from_user(user_id)
         connections = []
         for client in self._clients.for_user(user_id):
-            item: dict[str, Any] = {"id": client.id, "messageCount": client.message_count,
-                                    "userAgent": client.user_agent, "connectedAt": go_time(client.connected_at)}
+            item: dict[str, Any] = {
+                "id": client.id,
+                "messageCount": client.message_count,
+                "userAgent": client.user_agent,
+                "connectedAt": go_time(client.connected_at),
+            }
             country = getattr(client.geo, "country_code", "") if client.geo is not None else ""
             if country:
                 item["geo"] = country
@@ -446,8 +512,9 @@ class ChatService:
         return {
             "user": user.to_json(),
             "connectedClients": connections,
-            "messages": [{"id": r.id, "timestamp": go_time(r.timestamp), "user": None, "body": r.body}
-                         for r in records],
+            "messages": [
+                {"id": r.id, "timestamp": go_time(r.timestamp), "user": None, "body": r.body} for r in records
+            ],
         }
 
     # bus -----------------------------------------------------------------------------------------
@@ -487,9 +554,13 @@ class ChatService:
 
     def _notify(self, client: ChatClient, text: str) -> None:
         """A private CHAT_ACTION to one client (not published, not persisted)."""
-        event = ChatActionSent(id=self._ids.new_id(), timestamp=self._clock.now(),
-                               body=self._renderer.render_trusted(text), server_name=self._server_name(),
-                               client_id=client.id)
+        event = ChatActionSent(
+            id=self._ids.new_id(),
+            timestamp=self._clock.now(),
+            body=self._renderer.render_trusted(text),
+            server_name=self._server_name(),
+            client_id=client.id,
+        )
         client.send(event.to_payload())
 
     def _send_user_info(self, client: ChatClient) -> None:

@@ -38,9 +38,15 @@ class ChatClient:
         return self.transport.send(encode(payload))
 
     def info(self) -> ClientInfo:
-        return ClientInfo(id=self.id, user=self.user, connected_at=self.connected_at,
-                          message_count=self.message_count, user_agent=self.user_agent,
-                          ip_address=self.ip_address, geo=self.geo)
+        return ClientInfo(
+            id=self.id,
+            user=self.user,
+            connected_at=self.connected_at,
+            message_count=self.message_count,
+            user_agent=self.user_agent,
+            ip_address=self.ip_address,
+            geo=self.geo,
+        )
 
 
 class ClientRegistry:

@@ -61,14 +61,21 @@ class UserService:
     def random_name(self) -> str:
         return random_display_name(list(self._config.get(Keys.SUGGESTED_USERNAMES) or []), self._pick)
 
-    async def register(self, display_name: str | None = None, forwarded_user: str | None = None) -> tuple[ChatUser, str]:
+    async def register(
+        self, display_name: str | None = None, forwarded_user: str | None = None
+    ) -> tuple[ChatUser, str]:
         """Create an anonymous chat user; returns it and its new access token."""
         name = safe_display_name(forwarded_user) or safe_display_name(display_name)
         if not name or await self._repo.name_reserved(name):
             name = self.random_name()
         now = self._clock.now()
-        user = ChatUser(id=self._ids.new_id(), display_name=name, display_color=self._pick(MAX_USER_COLOR + 1),
-                        created_at=now, previous_names=(name,))
+        user = ChatUser(
+            id=self._ids.new_id(),
+            display_name=name,
+            display_color=self._pick(MAX_USER_COLOR + 1),
+            created_at=now,
+            previous_names=(name,),
+        )
         token = self._secrets.token(ACCESS_TOKEN_BYTES)
         await self._repo.create_user(user, token)
         return user, token
@@ -139,8 +146,14 @@ class UserService:
             color = self._pick(MAX_USER_COLOR + 1)
         if not 0 <= color <= MAX_USER_COLOR:
             raise ValidationError(f"display color must be 0..{MAX_USER_COLOR}")
-        api_user = ApiUser(id=self._ids.new_id(), access_token=self._secrets.token(ACCESS_TOKEN_BYTES),
-                           display_name=display, display_color=color, scopes=wanted, created_at=self._clock.now())
+        api_user = ApiUser(
+            id=self._ids.new_id(),
+            access_token=self._secrets.token(ACCESS_TOKEN_BYTES),
+            display_name=display,
+            display_color=color,
+            scopes=wanted,
+            created_at=self._clock.now(),
+        )
         await self._repo.create_api_user(api_user)
         return api_user
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute
@@ -31,7 +32,7 @@ def create_app(
     thumbnail_path: Path,
     chat: ChatService | None = None,
     emoji_store: EmojiStore | None = None,
-    chat_frame_interval: float = 0.0,
+    chat_frame_interval: float = chat_ws.DEFAULT_FRAME_INTERVAL,
     admin_api: AdminApi | None = None,
 ) -> Starlette:
     """Build the web app from resolved services (the container calls this)."""
@@ -42,9 +43,12 @@ def create_app(
         *admin.routes(stream=stream, config=config),
         *pages.routes(config=config, data_dir=data_dir),
     ]
+    middleware: list[Middleware] = []
     if chat is not None:
+        socket_endpoint = chat_ws.ChatSocketEndpoint(chat=chat, frame_interval=chat_frame_interval)
+        middleware.append(Middleware(chat_ws.ChatSocketShortcut, endpoint=socket_endpoint))
         route_list += [
-            *chat_ws.routes(chat=chat, frame_interval=chat_frame_interval),
+            *chat_ws.routes(chat=chat, endpoint=socket_endpoint),
             *chat_api.routes(chat=chat, users=chat.users),
             *moderation.routes(chat=chat, users=chat.users, config=config),
         ]
@@ -56,6 +60,6 @@ def create_app(
     async def not_found(request: Request, exc: Exception) -> Response:
         return PlainTextResponse("404 page not found", status_code=404)
 
-    app = Starlette(routes=route_list, exception_handlers={404: not_found})
+    app = Starlette(routes=route_list, exception_handlers={404: not_found}, middleware=middleware)
     app.router.default = pages.static_fallback(data_dir=data_dir)  # web files for unrouted paths
     return app

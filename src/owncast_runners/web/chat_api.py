@@ -72,10 +72,13 @@ def routes(*, chat: ChatService, users: UserService) -> list[BaseRoute]:
             return simple(False, f"{request.method} not supported")
         body = await json_body(request)
         requested = body.get("displayName") if isinstance(body, dict) else None
-        user, token = await users.register(requested if isinstance(requested, str) else None,
-                                           request.headers.get("x-forwarded-user"))
-        return json_response({"id": user.id, "accessToken": token, "displayName": user.display_name},
-                             headers={**NO_CACHE, **CORS_ANY})
+        user, token = await users.register(
+            requested if isinstance(requested, str) else None, request.headers.get("x-forwarded-user")
+        )
+        return json_response(
+            {"id": user.id, "accessToken": token, "displayName": user.display_name},
+            headers={**NO_CACHE, **CORS_ANY},
+        )
 
     @require_chat_user(users)
     async def history(request: Request, user: ChatUser) -> Response:

@@ -16,8 +16,11 @@ from owncast_runners.web.responses import CORS_ANY, json_response, simple
 
 CACHE = {"Cache-Control": "public, max-age=300"}
 # Uploaded images (SVG included) are served as inert files: no scripts, no sniffing.
-FILE_HEADERS = {**CACHE, "X-Content-Type-Options": "nosniff",
-                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox"}
+FILE_HEADERS = {
+    **CACHE,
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+}
 
 
 def routes(*, emoji: EmojiStore, config: ConfigService) -> list[BaseRoute]:

@@ -35,8 +35,11 @@ async def update_visibility(request: Request, chat: ChatService) -> Response:
     if (refusal := _post_only(request)) is not None:
         return refusal
     body = await json_body(request)
-    if not isinstance(body, dict) or not isinstance(body.get("idArray"), list) or not isinstance(
-            body.get("visible"), bool):
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("idArray"), list)
+        or not isinstance(body.get("visible"), bool)
+    ):
         return simple(False, "missing required fields: idArray and visible are required")
     try:
         await chat.set_visibility(body["idArray"], body["visible"])
@@ -50,8 +53,12 @@ async def update_user_enabled(request: Request, chat: ChatService) -> Response:
     if (refusal := _post_only(request)) is not None:
         return refusal
     body = await json_body(request)
-    if not isinstance(body, dict) or not isinstance(body.get("userId"), str) or not body["userId"] \
-            or not isinstance(body.get("enabled"), bool):
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("userId"), str)
+        or not body["userId"]
+        or not isinstance(body.get("enabled"), bool)
+    ):
         return simple(False, "must provide userId and enabled state")
     try:
         await chat.set_user_enabled(body["userId"], body["enabled"])
@@ -93,8 +100,11 @@ def routes(*, chat: ChatService, users: UserService, config: ConfigService) -> l
         if (refusal := _post_only(request)) is not None:
             return refusal
         body = await json_body(request)
-        if not isinstance(body, dict) or not isinstance(body.get("userId"), str) or not isinstance(
-                body.get("isModerator"), bool):
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("userId"), str)
+            or not isinstance(body.get("isModerator"), bool)
+        ):
             return simple(False, "must provide userId and isModerator")
         try:
             await chat.set_moderator(body["userId"], body["isModerator"])

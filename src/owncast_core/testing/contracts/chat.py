@@ -3,8 +3,8 @@ users the messages refer to)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Awaitable, Callable
 
 import pytest
 
@@ -18,8 +18,13 @@ ChatStoresFactory = Callable[[], Awaitable[ChatStores]]
 
 
 def record(n: int, user_id: str | None = "user1", kind: str = "CHAT", **changes: object) -> ChatRecord:
-    base = {"id": f"m{n}", "event_type": kind, "body": f"<p>message {n}</p>",
-            "timestamp": T0 + timedelta(seconds=n), "user_id": user_id}
+    base = {
+        "id": f"m{n}",
+        "event_type": kind,
+        "body": f"<p>message {n}</p>",
+        "timestamp": T0 + timedelta(seconds=n),
+        "user_id": user_id,
+    }
     return ChatRecord(**{**base, **changes})  # type: ignore[arg-type]
 
 
@@ -47,10 +52,18 @@ class ChatRepositoryContract:
         assert entries[0].record == record(3)
 
     async def test_history_skips_hidden_and_disabled_authors_but_keeps_server_messages(
-            self, stores: ChatStores) -> None:
+        self, stores: ChatStores
+    ) -> None:
         chat, users = stores
-        await chat.save([record(1), record(2, "user2"), record(3, None, "SYSTEM"), record(4, None, "CHAT_ACTION"),
-                         record(5, "ghost")])
+        await chat.save(
+            [
+                record(1),
+                record(2, "user2"),
+                record(3, None, "SYSTEM"),
+                record(4, None, "CHAT_ACTION"),
+                record(5, "ghost"),
+            ]
+        )
         await chat.set_hidden(["m1"], T0)
         await users.set_disabled("user2", T0)
         entries = await chat.history(50)
@@ -91,8 +104,15 @@ class ChatRepositoryContract:
 
     async def test_fediverse_fields_round_trip(self, stores: ChatStores) -> None:
         chat, _ = stores
-        item = record(1, None, "FEDIVERSE_ENGAGEMENT_FOLLOW", image="https://x/a.png", link="https://x/@a",
-                      title="@a@x", subtitle="sub")
+        item = record(
+            1,
+            None,
+            "FEDIVERSE_ENGAGEMENT_FOLLOW",
+            image="https://x/a.png",
+            link="https://x/@a",
+            title="@a@x",
+            subtitle="sub",
+        )
         await chat.save([item])
         assert (await chat.all_messages())[0].record == item
 

@@ -9,8 +9,8 @@ the peer saw the connection close).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 import pytest
 
@@ -27,8 +27,8 @@ class TransportEnv:
     peer_closed: Callable[[], Awaitable[bool]]
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 3.0) -> bool:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 3.0) -> bool:
+    deadline = asyncio.get_running_loop().time() + within
     while asyncio.get_running_loop().time() < deadline:
         if await check():
             return True

@@ -20,7 +20,10 @@ class EmojiStoreContract:
         added = await store.add("party.gif", b"GIF89a")
         assert (added.name, added.url) == ("party", "/img/emoji/party.gif")
         await store.add("wave.png", b"\x89PNG")
-        assert [(e.name, e.path) for e in await store.list()] == [("party", "party.gif"), ("wave", "wave.png")]
+        assert [(e.name, e.path) for e in await store.list()] == [
+            ("party", "party.gif"),
+            ("wave", "wave.png"),
+        ]
         assert (await store.get("party.gif")).body == b"GIF89a"
         await store.delete("party.gif")
         with pytest.raises(NotFoundError):

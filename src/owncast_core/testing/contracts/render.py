@@ -45,14 +45,14 @@ HOSTILE_BODIES: tuple[str, ...] = (
     "```\n<img src=x onerror=alert(1)>\n```",
     "> <script>alert(1)</script>",
     "<!--<img src=x onerror=alert(1)>-->",
-    "<p title=\"</p><script>alert(1)</script>\">x</p>",
+    '<p title="</p><script>alert(1)</script>">x</p>',
     '<a href="https://ok.example" target="_self" rel="opener">x</a>',
     "&lt;script&gt;alert(1)&lt;/script&gt;",
     "<<script>script>alert(1)<</script>/script>",
     '<img src="/img/emoji/a.png" class="x emoji" alt="<script>">',
     "\u202e<script>alert(1)</script>",
-    "[link](https://ok.example \"title\\\" onmouseover=\\\"alert(1)\")",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
+    '[link](https://ok.example "title\\" onmouseover=\\"alert(1)")',
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
 )
 
 _ALLOWED_TAGS = {"p", "br", "strong", "em", "code", "pre", "a", "img"}
@@ -63,7 +63,7 @@ _ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*("[^"]*"|'[^']*'|[^\s>
 def inert(html: str) -> list[str]:
     """Why ``html`` is not safe to insert into a page ([] when it is)."""
     problems = []
-    for closing, name, attrs in _TAG.findall(html):
+    for _closing, name, attrs in _TAG.findall(html):
         tag = name.lower()
         if tag not in _ALLOWED_TAGS:
             problems.append(f"element <{tag}>")

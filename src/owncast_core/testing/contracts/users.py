@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -12,18 +14,29 @@ from owncast_core.errors import NotFoundError, ValidationError
 from owncast_core.ports.chat import UserRepository
 
 UserRepositoryFactory = Callable[[], Awaitable[UserRepository]]
-T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
-def make_user(n: int, *, name: str | None = None, **changes: object) -> ChatUser:
-    base = ChatUser(id=f"user{n}", display_name=name or f"User {n}", display_color=n % 8,
-                    created_at=T0 + timedelta(seconds=n), previous_names=(name or f"User {n}",))
-    return ChatUser(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, **changes})  # type: ignore[arg-type]
+def make_user(n: int, *, name: str | None = None, **changes: Any) -> ChatUser:
+    base = ChatUser(
+        id=f"user{n}",
+        display_name=name or f"User {n}",
+        display_color=n % 8,
+        created_at=T0 + timedelta(seconds=n),
+        previous_names=(name or f"User {n}",),
+    )
+    return replace(base, **changes)
 
 
 def make_api_user(n: int, scopes: tuple[str, ...] = (ApiScope.CAN_SEND_MESSAGES,)) -> ApiUser:
-    return ApiUser(id=f"bot{n}", access_token=f"api-token-{n}", display_name=f"Bot {n}", display_color=3,
-                   scopes=scopes, created_at=T0 + timedelta(seconds=n))
+    return ApiUser(
+        id=f"bot{n}",
+        access_token=f"api-token-{n}",
+        display_name=f"Bot {n}",
+        display_color=3,
+        scopes=scopes,
+        created_at=T0 + timedelta(seconds=n),
+    )
 
 
 class UserRepositoryContract:
@@ -138,7 +151,10 @@ class UserRepositoryContract:
         await repo.ban_ip("2001:db8::1", "more spam", T0 + timedelta(seconds=1))
         await repo.ban_ip("203.0.113.7", "again", T0 + timedelta(seconds=2))
         bans = await repo.ip_bans()
-        assert [(b.ip_address, b.notes) for b in bans] == [("203.0.113.7", "spam"), ("2001:db8::1", "more spam")]
+        assert [(b.ip_address, b.notes) for b in bans] == [
+            ("203.0.113.7", "spam"),
+            ("2001:db8::1", "more spam"),
+        ]
         assert await repo.is_ip_banned("203.0.113.7")
         await repo.unban_ip("203.0.113.7")
         await repo.unban_ip("198.51.100.1")
