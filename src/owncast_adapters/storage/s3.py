@@ -240,7 +240,10 @@ class S3VideoStorage:
                                    cache_control=PLAYLIST_CACHE_CONTROL)
             return
         assert job.path is not None
-        body = await asyncio.to_thread(Path(job.path).read_bytes)  # FileNotFoundError: no retry
+        try:
+            body = await asyncio.to_thread(Path(job.path).read_bytes)
+        except FileNotFoundError:  # not retried: the transcoder dropped it from its window
+            raise FileNotFoundError(f"{job.path} left the local disk before it could be uploaded") from None
         await self._bucket.put(job.key, body, content_type=content_type(job.key),
                                cache_control=SEGMENT_CACHE_CONTROL)
 

@@ -172,7 +172,7 @@ class UploadQueue(Generic[J]):
                 self._note_failure(job, exc, n + 1)
                 continue
             except Exception as exc:
-                self._log.error("cannot upload %s to %s: %s", self._describe(job), self._target, exc)
+                self._log.warning("cannot upload %s to %s: %s", self._describe(job), self._target, exc)
                 return Outcome.FAILED, exc
             if self.failing:
                 self.failing = False
