@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from owncast_runners.settings import ENV_PREFIX, Settings, parse_setting, settings_from_env
+from owncast_runners.settings import ENV_PREFIX, LISTEN_SETTINGS, Settings, parse_setting, settings_from_env
 
 _FLAGS = {
     "data_dir": ("--data-dir", "directory for the database, HLS output, uploads and backups (default ./data)"),
@@ -42,14 +43,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    base = settings_from_env()
-    values = {}
+def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    base = settings_from_env(env)
+    values: dict[str, object] = {}
     for name, (flag, _) in _FLAGS.items():
         raw = getattr(args, name)
         if raw is not None:
             values[name] = parse_setting(name, raw, variable=flag)
-    return base.with_overrides(**values)
+    unset = frozenset(name for name in LISTEN_SETTINGS
+                      if name not in values and not env.get(ENV_PREFIX + flag_env(name)))
+    return base.with_overrides(**values, listen_from_config=unset)
+
+
+def flag_env(name: str) -> str:
+    """The environment variable suffix of a flag (``web_port`` -> ``WEB_PORT``)."""
+    return _FLAGS[name][0][2:].replace("-", "_").upper()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

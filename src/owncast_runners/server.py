@@ -15,10 +15,14 @@ import contextlib
 import logging
 import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
 
+from owncast_core.domain.config import Keys
+from owncast_core.services.config import ConfigService
 from owncast_runners.container import Container
 from owncast_runners.settings import Settings
 from owncast_runners.web.chat_ws import configure_hypercorn, raise_open_file_limit
@@ -57,6 +61,7 @@ class OwncastServer:
         await database.open()
         config = c.config()
         await config.load()
+        self._listen_where_configured(config)
         if self.settings.admin_password:
             await config.set_admin_password(self.settings.admin_password)
             log.info("admin password set from the command line")
@@ -166,6 +171,23 @@ class OwncastServer:
 
     async def _prune_viewers(self) -> None:
         self.container.viewers().prune()
+
+    def _listen_where_configured(self, config: ConfigService) -> None:
+        """Ports and listen address not given as flags/environment come from the runtime config
+        the admin set (``webserverport``, ``webserverip``, ``rtmpserverport``), as in Owncast."""
+        names = self.settings.listen_from_config
+        values: dict[str, Any] = {}
+        if "web_port" in names:
+            values["web_port"] = config.number(Keys.WEB_PORT) or self.settings.web_port
+        if "rtmp_port" in names:
+            values["rtmp_port"] = config.number(Keys.RTMP_PORT) or self.settings.rtmp_port
+        address = config.string(Keys.WEB_IP)
+        if "web_host" in names and address and address not in ("0.0.0.0", "::"):
+            values["web_host"] = (address,)
+        if values:
+            self.settings = replace(self.settings, **values)
+            self.container.settings.override(self.settings)
+            self.web_port, self.rtmp_port = self.settings.web_port, self.settings.rtmp_port
 
     async def _start_admin(self) -> None:
         """Webhooks, GeoIP and statistics (issue 4)."""

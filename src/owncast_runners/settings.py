@@ -30,6 +30,10 @@ class Settings:
     webhooks_allow_private: bool = False
     """Allow webhook URLs on loopback/private addresses (LAN receivers, tests); off by default
     so an admin cannot make the server probe its own network."""
+    listen_from_config: frozenset[str] = frozenset()
+    """Which of ``web_port``, ``web_host`` and ``rtmp_port`` were given neither as a flag nor in
+    the environment: those come from the admin-set runtime config (Owncast: flags win, else the
+    stored ``webserverport``/``webserverip``/``rtmpserverport``)."""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -115,3 +119,4 @@ def parse_setting(name: str, raw: str, *, variable: str) -> Any:
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
+LISTEN_SETTINGS = ("web_port", "web_host", "rtmp_port")

@@ -476,3 +476,27 @@ async def test_corrupt_geoip_and_hanging_webhook_do_not_slow_chat_or_status(tmp_
     finally:
         await stop_server(running)
         await hanging.stop()
+
+
+async def test_stored_ports_apply_when_not_given_on_the_command_line(tmp_path: Path) -> None:
+    from ..conftest import free_port
+
+    running = await start_server(tmp_path / "data")
+    wanted_web, wanted_rtmp = free_port(), free_port()
+    try:
+        for name, value in (("webserverport", wanted_web), ("rtmpserverport", wanted_rtmp),
+                            ("webserverip", "127.0.0.1")):
+            assert (await running.admin_post(f"/api/admin/config/{name}", {"value": value})).status_code == 200
+    finally:
+        await stop_server(running)
+    settings = Settings(data_dir=tmp_path / "data", web_host=("0.0.0.0",), rtmp_host="127.0.0.1",
+                        listen_from_config=frozenset({"web_port", "web_host", "rtmp_port"}))
+    server = OwncastServer(settings)
+    await server.start()
+    try:
+        assert (server.web_port, server.rtmp_port, server.settings.web_host) == (wanted_web, wanted_rtmp,
+                                                                                 ("127.0.0.1",))
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(f"http://127.0.0.1:{wanted_web}/api/status")).status_code == 200
+    finally:
+        await server.stop()

@@ -47,3 +47,16 @@ def test_help_documents_every_flag(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for flag in ("--data-dir", "--web-port", "--rtmp-port", "--stream-key", "--admin-password", "OWNCAST_"):
         assert flag in out
+
+
+def test_listen_settings_not_given_come_from_runtime_config() -> None:
+    args = build_parser().parse_args(["serve", "--web-port", "9100"])
+    s = settings_from_args(args, environ={"OWNCAST_RTMP_PORT": "2000"})
+    assert s.listen_from_config == frozenset({"web_host"})
+    s = settings_from_args(build_parser().parse_args(["serve"]), environ={})
+    assert s.listen_from_config == frozenset({"web_port", "web_host", "rtmp_port"})
+    assert settings_from_env({}).listen_from_config == frozenset()  # embedders choose explicitly
+    s = settings_from_args(build_parser().parse_args(["serve", "--webhooks-allow-private", "yes"]), environ={})
+    assert s.webhooks_allow_private is True
+    with pytest.raises(ValueError, match="true or false"):
+        settings_from_env({"OWNCAST_WEBHOOKS_ALLOW_PRIVATE": "maybe"})
