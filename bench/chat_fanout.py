@@ -322,6 +322,23 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+async def deflate_idle_kb(pid: int, port: int, token: str, count: int) -> float:
+    """Idle memory per connection when clients negotiate permessage-deflate, as browsers do."""
+    from websockets.asyncio.client import connect
+
+    before = rss(pid)
+    sockets = []
+    for _ in range(count):
+        ws = await connect(f"ws://127.0.0.1:{port}/ws?accessToken={token}")  # compression offered
+        await ws.recv()
+        sockets.append(ws)
+    await asyncio.sleep(1.0)
+    kb = (rss(pid) - before) / count / 1024
+    for ws in sockets:
+        await ws.close()
+    return kb
+
+
 def register(port: int, users: int) -> list[str]:
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
         return [
@@ -363,6 +380,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--senders", type=int, default=40)
     parser.add_argument("--only", choices=["owncast", "reference"], default=None)
+    parser.add_argument("--deflate-clients", type=int, default=300,
+                        help="idle memory with N clients negotiating permessage-deflate (0: skip)")
     args = parser.parse_args()
     os.sched_setaffinity(0, {1})
     results: list[Result] = []
@@ -406,6 +425,16 @@ def main() -> None:
         finally:
             stop(proc)
     report(results)
+    if args.deflate_clients and args.only in (None, "owncast"):
+        with tempfile.TemporaryDirectory() as tmp:
+            proc, port = start_owncast(Path(tmp) / "data")
+            try:
+                token = register(port, 1)[0]
+                kb = asyncio.run(deflate_idle_kb(proc.pid, port, token, args.deflate_clients))
+                print(f"owncast-py idle memory with permessage-deflate clients: {kb:.1f} KB per connection "
+                      f"({args.deflate_clients} clients; Hypercorn always accepts the extension)")
+            finally:
+                stop(proc)
     if results:
         print(
             f"p50 latencies (median of probes): {statistics.median(results[0].latencies) * 1000:.1f} ms"

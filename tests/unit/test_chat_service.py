@@ -18,6 +18,7 @@ from owncast_core.domain.chat import (
 )
 from owncast_core.domain.config import Keys
 from owncast_core.errors import NotFoundError, ValidationError
+from owncast_core.testing.contracts.render import inert
 from owncast_core.testing.fakes import RecordingChatTransport
 
 from .chat_rig import ChatRig
@@ -93,7 +94,8 @@ async def test_oversized_frames_get_a_polite_refusal_and_huge_ones_close(rig: Ch
     ada, transport, _ = await rig.join()
     big = json.dumps({"type": "CHAT", "body": "x" * 2100})
     await rig.chat.receive(ada, big)
-    assert bodies(transport, "CHAT_ACTION") == [f"<p>{Notices.TOO_BIG}</p>"]
+    [notice] = bodies(transport, "CHAT_ACTION")
+    assert "exceeded the maximum size" in notice
     assert not transport.closed
     await rig.chat.receive(ada, json.dumps({"type": "CHAT", "body": "é" * 2100}))  # 4200 bytes
     assert transport.closed
@@ -411,3 +413,14 @@ async def test_close_persists_pending_messages_and_retention_prunes(rig: ChatRig
     rig.clock.advance(3 * 3600)
     assert await rig.chat.prune_history() == 1
     assert await rig.chat_repo.history(10) == []
+
+
+async def test_notices_quoting_user_input_are_rendered_as_user_text(rig: ChatRig) -> None:
+    ada, transport, _ = await rig.join("Ada")
+    rig.clock.advance(1)
+    await rig.chat.receive(ada, json.dumps({"type": "<img src=x onerror=alert(1)>"}))
+    rig.clock.advance(1)
+    await rig.chat.receive(ada, json.dumps({"type": "NAME_CHANGE", "newName": "admin<script>x</script>"}))
+    notices = bodies(transport, "CHAT_ACTION")
+    assert len(notices) == 2
+    assert all(inert(body) == [] for body in notices), notices

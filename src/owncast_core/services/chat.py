@@ -390,9 +390,11 @@ class ChatService:
             )
         return event
 
-    async def send_action(self, body: str, *, persist: bool = True) -> ChatActionSent:
-        """A CHAT_ACTION line (markdown rendered, not sanitised) to everyone."""
-        html = self._renderer.render_trusted(body or "")
+    async def send_action(self, body: str, *, persist: bool = True, sanitize: bool = False) -> ChatActionSent:
+        """A CHAT_ACTION line to everyone: markdown rendered, not sanitised (the text comes from the
+        streamer or an integration) unless ``sanitize`` (the text quotes a user's name)."""
+        render = self._renderer.render_user if sanitize else self._renderer.render_trusted
+        html = render(body or "")
         if not html:
             raise ValidationError("action body is empty")
         event = ChatActionSent(
@@ -462,7 +464,9 @@ class ChatService:
             )
             self._scheduler.call_later(KICK_CLOSE_DELAY_SECONDS, _closer(client.transport))
         if clients:
-            await self.send_action(Notices.removed(safe_display_name(user.display_name)), persist=False)
+            await self.send_action(
+                Notices.removed(safe_display_name(user.display_name)), persist=False, sanitize=True
+            )
             for address in {c.ip_address for c in clients}:
                 if address and address not in LOOPBACK_ADDRESSES:
                     await self._users.repository.ban_ip(
@@ -553,11 +557,12 @@ class ChatService:
         return self._config.string(Keys.SERVER_NAME)
 
     def _notify(self, client: ChatClient, text: str) -> None:
-        """A private CHAT_ACTION to one client (not published, not persisted)."""
+        """A private CHAT_ACTION to one client (not published, not persisted). Notices quote what
+        the user sent (names, event types), so they are rendered as user text: sanitised."""
         event = ChatActionSent(
             id=self._ids.new_id(),
             timestamp=self._clock.now(),
-            body=self._renderer.render_trusted(text),
+            body=self._renderer.render_user(text),
             server_name=self._server_name(),
             client_id=client.id,
         )
