@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
 from owncast_core.domain.chat import (
     MAX_USER_COLOR,
@@ -21,6 +22,7 @@ from owncast_core.services.chat_rules import Pick, random_display_name, safe_dis
 from owncast_core.services.config import ConfigService
 
 ACCESS_TOKEN_BYTES = 32
+T = TypeVar("T")
 
 
 class UserService:
@@ -82,12 +84,7 @@ class UserService:
 
     async def authenticate(self, token: str | None, ip_address: str) -> ChatUser:
         """The enabled user owning ``token``, when ``ip_address`` is not banned."""
-        if not token:
-            raise AuthenticationError("an access token is required")
-        try:
-            user = await self._repo.user_by_token(token)
-        except NotFoundError:
-            raise AuthenticationError("unknown access token") from None
+        user = await _by_token(self._repo.user_by_token, token)
         if not user.enabled:
             raise AuthenticationError("user is disabled")
         if ip_address and await self._repo.is_ip_banned(ip_address):
@@ -171,16 +168,21 @@ class UserService:
 
     async def authenticate_api(self, token: str | None, scope: str) -> ApiUser:
         """The API user owning ``token`` if it carries ``scope`` (its use is recorded)."""
-        if not token:
-            raise AuthenticationError("an access token is required")
-        try:
-            api_user = await self._repo.api_user_by_token(token)
-        except NotFoundError:
-            raise AuthenticationError("unknown access token") from None
+        api_user = await _by_token(self._repo.api_user_by_token, token)
         if not api_user.has_scope(scope):
             raise AuthenticationError(f"the token lacks scope {scope}")
-        await self.touch_api_user(token)
+        await self.touch_api_user(api_user.access_token)
         return api_user
+
+
+async def _by_token(lookup: Callable[[str], Awaitable[T]], token: str | None) -> T:
+    """``lookup(token)``, with a missing or unknown token raised as ``AuthenticationError``."""
+    if not token:
+        raise AuthenticationError("an access token is required")
+    try:
+        return await lookup(token)
+    except NotFoundError:
+        raise AuthenticationError("unknown access token") from None
 
 
 def _address(value: str) -> str:

@@ -26,21 +26,28 @@ def go_bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _post_only(request: Request) -> Response | None:
-    return None if request.method == "POST" else simple(False, f"{request.method} not supported")
+async def post_fields(request: Request, refusal: str, **expected: type) -> dict[str, Any] | Response:
+    """The JSON body of a POST holding non-empty ``expected`` fields of those types; otherwise
+    Owncast's 400 answer (``"<METHOD> not supported"`` for other methods, else ``refusal``)."""
+    if request.method != "POST":
+        return simple(False, f"{request.method} not supported")
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        return simple(False, refusal)
+    for name, kind in expected.items():
+        value = body.get(name)
+        if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
+            return simple(False, refusal)
+    return body
 
 
 async def update_visibility(request: Request, chat: ChatService) -> Response:
     """``{idArray, visible}`` -> VISIBILITY-UPDATE (admin, moderators and integrations share it)."""
-    if (refusal := _post_only(request)) is not None:
-        return refusal
-    body = await json_body(request)
-    if (
-        not isinstance(body, dict)
-        or not isinstance(body.get("idArray"), list)
-        or not isinstance(body.get("visible"), bool)
-    ):
-        return simple(False, "missing required fields: idArray and visible are required")
+    body = await post_fields(
+        request, "missing required fields: idArray and visible are required", idArray=list, visible=bool
+    )
+    if isinstance(body, Response):
+        return body
     try:
         await chat.set_visibility(body["idArray"], body["visible"])
     except ValidationError as exc:
@@ -50,16 +57,9 @@ async def update_visibility(request: Request, chat: ChatService) -> Response:
 
 async def update_user_enabled(request: Request, chat: ChatService) -> Response:
     """``{userId, enabled}``; disabling kicks, hides and bans as Owncast."""
-    if (refusal := _post_only(request)) is not None:
-        return refusal
-    body = await json_body(request)
-    if (
-        not isinstance(body, dict)
-        or not isinstance(body.get("userId"), str)
-        or not body["userId"]
-        or not isinstance(body.get("enabled"), bool)
-    ):
-        return simple(False, "must provide userId and enabled state")
+    body = await post_fields(request, "must provide userId and enabled state", userId=str, enabled=bool)
+    if isinstance(body, Response):
+        return body
     try:
         await chat.set_user_enabled(body["userId"], body["enabled"])
     except NotFoundError:
@@ -97,15 +97,9 @@ def routes(*, chat: ChatService, users: UserService, config: ConfigService) -> l
 
     @admin
     async def set_moderator(request: Request) -> Response:
-        if (refusal := _post_only(request)) is not None:
-            return refusal
-        body = await json_body(request)
-        if (
-            not isinstance(body, dict)
-            or not isinstance(body.get("userId"), str)
-            or not isinstance(body.get("isModerator"), bool)
-        ):
-            return simple(False, "must provide userId and isModerator")
+        body = await post_fields(request, "must provide userId and isModerator", userId=str, isModerator=bool)
+        if isinstance(body, Response):
+            return body
         try:
             await chat.set_moderator(body["userId"], body["isModerator"])
         except NotFoundError:
@@ -120,29 +114,20 @@ def routes(*, chat: ChatService, users: UserService, config: ConfigService) -> l
     async def ip_bans(request: Request) -> Response:
         return json_response([b.to_json() for b in await users.ip_bans()])
 
-    async def _ip_value(request: Request) -> str | None:
-        body = await json_body(request)
-        value = body.get("value") if isinstance(body, dict) else None
-        return value.strip() if isinstance(value, str) and value.strip() else None
-
     @admin
     async def ban_ip(request: Request) -> Response:
-        if (refusal := _post_only(request)) is not None:
-            return refusal
-        address = await _ip_value(request)
-        if address is None:
-            return simple(False, "unable to ban IP address")
-        await users.ban_ip(address, "manually added")
+        body = await post_fields(request, "unable to ban IP address", value=str)
+        if isinstance(body, Response):
+            return body
+        await users.ban_ip(body["value"].strip(), "manually added")
         return simple(True, "IP address banned")
 
     @admin
     async def unban_ip(request: Request) -> Response:
-        if (refusal := _post_only(request)) is not None:
-            return refusal
-        address = await _ip_value(request)
-        if address is None:
-            return simple(False, "unable to unban IP address")
-        await users.unban_ip(address)
+        body = await post_fields(request, "unable to unban IP address", value=str)
+        if isinstance(body, Response):
+            return body
+        await users.unban_ip(body["value"].strip())
         return simple(True, "IP address unbanned")
 
     @moderator
