@@ -164,6 +164,8 @@ class S3VideoStorage:
         await asyncio.to_thread(reset_hls_tree, self._root)
         await self._bucket.open()
         self._queue.start()
+        self._log.info("uploading HLS to %s under %s; viewers fetch it from %s", self._settings.describe(),
+                       self._settings.hls_prefix, self._settings.public_base)
         if self._probe is None or self._probe.done():
             self._probe = asyncio.create_task(self._check_reachable(), name="s3-probe")
 
