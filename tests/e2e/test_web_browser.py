@@ -28,6 +28,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 ADMIN = {"username": "admin", "password": "abc123"}
+ADMIN_AUTH = ("admin", "abc123")
+ONE_PIXEL_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9aw"
+                 "AAAABJRU5ErkJggg==")
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True}
@@ -193,10 +196,34 @@ def test_chat_message_typed_in_one_browser_appears_in_another(browser: Any, ownc
     bob.click(".chat-settings button[type=submit]")
     alice.locator(".chat-line", has_text="is now known as Bob the tester").wait_for(timeout=15_000)
 
+    # colour: after picking a swatch, bob's next message reaches alice in that colour
+    bob.wait_for_timeout(1500)  # chat's flood protection allows about 1.5 events a second
+    bob.click(".chat-me")
+    bob.click(".chat-swatches [data-color='5']")
+    bob.wait_for_selector(".chat-me.user-color-5")
+    bob.wait_for_timeout(1500)
+    bob.fill(".chat-input", "bob in colour five")
+    bob.press(".chat-input", "Enter")
+    coloured = alice.locator(".chat-message", has_text="bob in colour five")
+    coloured.wait_for(timeout=15_000)
+    assert coloured.locator(".chat-author").get_attribute("class") == "chat-author user-color-5"
+
+    # moderator tools appear inline once the admin makes bob a moderator; hiding works for all
+    bob_id = bob.evaluate("JSON.parse(localStorage.getItem('owncast.chat.identity')).id")
+    assert bob.locator(".chat-mod-tools").first.is_hidden()
+    made = httpx.post(owncast.url + "/api/admin/chat/users/setmoderator", auth=ADMIN_AUTH, timeout=5,
+                      json={"userId": bob_id, "isModerator": True})
+    assert made.status_code == 200, made.text
+    bob.wait_for_selector(".chat.is-moderator", timeout=10_000)
+    message.locator(".chat-mod-tools button", has_text="Hide").click()
+    alice.locator(".chat-message", has_text="hello from").wait_for(state="hidden", timeout=10_000)
+    message.wait_for(state="hidden", timeout=10_000)
+
     # the read-only embed shows messages but offers no input
     viewer = alice_context.new_page()
     viewer.goto(owncast.url + "/embed/chat/readonly")
-    viewer.locator(".chat-message", has_text="hello from").wait_for(timeout=15_000)
+    viewer.locator(".chat-message", has_text="bob in colour five").wait_for(timeout=15_000)
+    assert viewer.locator(".chat-message", has_text="hello from").count() == 0  # hidden messages stay hidden
     assert viewer.locator(".chat-input").count() == 0
     alice_context.close()
     bob_context.close()
@@ -268,5 +295,58 @@ def test_every_admin_page_renders_from_the_admin_api(browser: Any, owncast: Any)
         problems = page.eval_on_selector_all(".admin-page .error", "nodes => nodes.map(n => n.textContent)")
         assert problems == [], f"{title}: {problems}"
         assert page.locator(".admin-page .card, .admin-page .stat").count() > 0, title
+    assert errors == []
+    context.close()
+
+
+def test_viewer_page_shows_the_streamers_configuration(browser: Any, owncast: Any) -> None:
+    settings = {
+        "customstyles": "body { outline: 3px solid rgb(1, 2, 3); }",
+        "customjavascript": "document.documentElement.dataset.custom = 'ran';",
+        "hideviewercount": True,
+        "tags": ["music", "live"],
+        "socialhandles": [{"platform": "mastodon", "url": "https://example.org/@me"}],
+        "externalactions": [{"title": "Tip jar", "url": "https://example.org/tip", "openExternally": True}],
+        "offlinemessage": "Back **tomorrow**",
+        "pagecontent": "## About me\n\nI stream <em>things</em>.",
+        "serversummary": "A test server",
+    }
+    emoji = httpx.post(owncast.url + "/api/admin/emoji/upload", auth=ADMIN_AUTH, timeout=5,
+                       json={"name": "party.png", "data": "data:image/png;base64," + ONE_PIXEL_PNG})
+    assert emoji.status_code == 200, emoji.text
+    for name, value in settings.items():
+        response = httpx.post(f"{owncast.url}/api/admin/config/{name}", json={"value": value},
+                              auth=ADMIN_AUTH, timeout=5)
+        assert response.status_code == 200, (name, response.text)
+
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(owncast.url + "/")
+    page.wait_for_selector(".about h2")
+    # custom JavaScript runs under the CSP, custom CSS applies
+    page.wait_for_function("() => document.documentElement.dataset.custom === 'ran'", timeout=5000)
+    assert page.evaluate("getComputedStyle(document.body).outlineColor") == "rgb(1, 2, 3)"
+    assert page.inner_text(".tags") .split() == ["#music", "#live"]
+    link = page.locator(".social-links a")
+    assert link.get_attribute("href") == "https://example.org/@me"
+    assert link.locator("img").get_attribute("src") == "/img/platformlogos/mastodon.svg"
+    action = page.locator(".external-actions a.action-button")
+    assert action.inner_text() == "Tip jar" and action.get_attribute("href") == "https://example.org/tip"
+    assert page.inner_text(".player-offline-message strong") == "tomorrow"  # rendered markdown
+    assert page.inner_text(".page-content h2") == "About me"
+    assert page.inner_text(".summary") == "A test server"
+    assert page.is_hidden("#viewer-count")
+
+    # the emoji picker offers the custom emoji; a picked one is sent as the server's emoji image
+    page.wait_for_function("() => document.querySelector('.chat-me')?.textContent.length > 1", timeout=15_000)
+    page.click(".chat-emoji-button")
+    page.click(".chat-emoji button[title=':party:']")
+    assert page.input_value(".chat-input") == ":party:"
+    page.press(".chat-input", "Enter")
+    emoji = page.locator(".chat-message .chat-body img.emoji")
+    emoji.wait_for(timeout=15_000)
+    assert emoji.get_attribute("src").startswith("/img/emoji/")
     assert errors == []
     context.close()

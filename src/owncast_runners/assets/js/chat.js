@@ -60,7 +60,7 @@ export class ChatPanel {
     this.swatches = el('div', { class: 'chat-swatches' },
       Array.from({ length: USER_COLORS }, (_, i) => el('button', {
         type: 'button', class: `swatch user-bg-${i}`, title: `Colour ${i + 1}`, dataset: { color: i },
-        onclick: () => this.send({ type: 'COLOR_CHANGE', newColor: i }),
+        onclick: () => this.recolor(i),
       })));
     this.settings = el('form', { class: 'chat-settings', hidden: true, onsubmit: (e) => this.rename(e) },
       el('label', {}, 'Name ', this.nameInput), el('button', { type: 'submit' }, 'Save'), this.swatches);
@@ -307,6 +307,13 @@ export class ChatPanel {
     const newName = this.nameInput.value.trim();
     if (newName && newName !== this.user?.displayName) this.send({ type: 'NAME_CHANGE', newName });
     this.settings.hidden = true;
+  }
+
+  recolor(color) {
+    // The server stores it silently (a new CONNECTED_USER_INFO may or may not follow): show it now.
+    if (this.send({ type: 'COLOR_CHANGE', newColor: color }) && this.user) {
+      this.setUser({ ...this.user, displayColor: color });
+    }
   }
 
   async loadEmoji() {
