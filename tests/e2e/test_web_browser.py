@@ -116,7 +116,7 @@ def test_viewer_page_goes_live_plays_and_reports(browser: Any, make_owncast: Any
     assert "/thumbnail.jpg" in page.get_attribute("#player video", "poster")
     assert page.inner_text("#stream-state") == "OFFLINE"
 
-    publish(f"{server.rtmp_url}/abc123", seconds=120)
+    publisher = publish(f"{server.rtmp_url}/abc123", seconds=120)
     server.wait_for(online=True, timeout=40)
 
     # switches to live without a reload, and plays: time advances and frames are decoded
@@ -167,6 +167,11 @@ def test_viewer_page_goes_live_plays_and_reports(browser: Any, make_owncast: Any
     phone_page.click(".mobile-tabs [data-tab=about]")  # the about panel replaces chat on a phone
     assert phone_page.is_visible(".about") and phone_page.is_hidden("#chat")
     phone.close()
+
+    # the broadcaster leaves: the page turns offline by itself
+    publisher.terminate()
+    page.wait_for_selector(".player-offline:not([hidden])", timeout=20_000)
+    assert page.inner_text("#stream-state") == "OFFLINE"
     context.close()
 
 
