@@ -1,0 +1,223 @@
+"""The child's main loop: read FLV from stdin, decode once, feed every variant thread.
+
+``run`` returns the process exit code (``EXIT_OK`` after a clean end of input). Fatal problems
+are reported as an ``error`` event and end the process at once with a non-zero code (from any
+thread), so a broken session never hangs its parent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any, NoReturn
+
+import av
+from av.audio.stream import AudioStream
+from av.container import InputContainer
+from av.packet import Packet
+from av.video.frame import VideoFrame
+from av.video.stream import VideoStream
+
+from owncast_adapters.video.transcoder.diskio import is_disk_full
+from owncast_adapters.video.transcoder.events import EventWriter, ThumbnailWritten, TranscoderFailed
+from owncast_adapters.video.transcoder.frames import copy_packet
+from owncast_adapters.video.transcoder.master import MasterPlaylistPublisher
+from owncast_adapters.video.transcoder.thumbnail import Thumbnailer
+from owncast_adapters.video.transcoder.variants import Item, TimedFrame, VariantWorker
+from owncast_core.domain.stream import TranscodeJob
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_DISK_FULL = 3
+
+INPUT_OPTIONS = {"analyzeduration": "0", "probesize": "32768"}
+
+
+class Failures:
+    """Turns a fatal problem into an ``error`` event and an immediate exit."""
+
+    def __init__(self, events: EventWriter) -> None:
+        self._events = events
+
+    def fail(self, message: str, code: int) -> NoReturn:
+        """Report ``message`` (fatal) and end the process with ``code``; never returns."""
+        logger.error("%s", message)
+        self._events.emit(TranscoderFailed(message, fatal=True))
+        logging.shutdown()
+        os._exit(code)
+
+    def variant_failed(self, worker: VariantWorker, exc: BaseException) -> NoReturn:
+        """A variant thread failed: disk full or an encoder/muxer error."""
+        if is_disk_full(exc):
+            reason = os.strerror(getattr(exc, "errno", 0) or 0)
+            self.fail(
+                f"disk full: cannot write HLS segments to {worker.directory} ({reason})", EXIT_DISK_FULL
+            )
+        logger.error("variant %d failed", worker.index, exc_info=exc)
+        self.fail(f"transcoding variant {worker.index} failed: {exc}", EXIT_FAILED)
+
+
+def open_input(url: str = "pipe:0", *, timeout: float | None = None) -> InputContainer:
+    """Open the FLV stream with minimal probing (FFmpeg reads the fd itself).
+
+    ``timeout``: give up when no stream shows up in that many seconds while data arrives
+    (FFmpeg would otherwise scan garbage for as long as it keeps coming)."""
+    return av.open(url, format="flv", options=INPUT_OPTIONS, timeout=(timeout, None))
+
+
+class Pipeline:
+    """Decodes the input once and distributes it to one ``VariantWorker`` per variant."""
+
+    def __init__(self, job: TranscodeJob, events: EventWriter, container: InputContainer) -> None:
+        self._job = job
+        self._events = events
+        self._failures = Failures(events)
+        self._container = container
+        self._video_in: VideoStream | None = container.streams.video[0] if container.streams.video else None
+        self._audio_in: AudioStream | None = container.streams.audio[0] if container.streams.audio else None
+        master = MasterPlaylistPublisher(
+            os.path.join(job.output_dir, "stream.m3u8"), len(job.variants), events.emit
+        )
+        self._workers = [
+            VariantWorker(
+                index=i,
+                job=job,
+                video_in=self._video_in,
+                audio_in=self._audio_in,
+                events=events,
+                master=master,
+                on_failure=self._failures.variant_failed,
+            )
+            for i in range(len(job.variants))
+        ]
+        self._video_encoders = [w for w in self._workers if w.encodes_video]
+        self._video_copiers = [w for w in self._workers if w.copies_video]
+        self._audio_encoders = [w for w in self._workers if w.encodes_audio]
+        self._audio_copiers = [w for w in self._workers if w.copies_audio]
+        self._thumbnailer = (
+            Thumbnailer(job.thumbnail_path, job.thumbnail_interval_seconds)
+            if job.thumbnail_path and self._video_in is not None
+            else None
+        )
+        self._decode_video = self._video_in is not None and bool(self._video_encoders or self._thumbnailer)
+        self._decode_audio = self._audio_in is not None and bool(self._audio_encoders)
+        if self._video_in is not None:
+            # One decode thread: no frame-threading delay, and the cores go to the encoders.
+            self._video_in.codec_context.thread_count = 1
+
+    def run(self) -> int:
+        """Transcode until end of input; the exit code."""
+        streams = [s for s in (self._video_in, self._audio_in) if s is not None]
+        if not streams:
+            self._failures.fail("the broadcast has neither audio nor video that can be read", EXIT_BAD_INPUT)
+        logger.info(
+            "input: %s; %d variant(s)",
+            ", ".join(f"{s.type} {s.codec_context.name}" for s in streams),
+            len(self._workers),
+        )
+        for worker in self._workers:
+            worker.start()
+        input_error: av.error.FFmpegError | None = None
+        try:
+            for packet in self._container.demux(*streams):
+                if packet.size == 0:
+                    continue  # the demuxer's end-of-stream markers; decoders are flushed below
+                if packet.stream is self._video_in:
+                    self._video_packet(packet)
+                else:
+                    self._audio_packet(packet)
+        except av.error.FFmpegError as exc:
+            input_error = exc
+            logger.error("reading the broadcast failed: %s", exc)
+        if self._decode_video:
+            assert self._video_in is not None
+            for frame in self._decode(self._video_in, None):
+                self._video_frame(frame)
+        if self._decode_audio:
+            assert self._audio_in is not None
+            for frame in self._decode(self._audio_in, None):
+                self._share(self._audio_encoders, Item.AUDIO_FRAME, frame)
+        for worker in self._workers:
+            worker.finish()
+        for worker in self._workers:
+            worker.join()
+        self._container.close()
+        if input_error is not None:
+            self._failures.fail(f"the broadcast's stream could not be read: {input_error}", EXIT_BAD_INPUT)
+        return EXIT_OK
+
+    def _decode(self, stream: VideoStream | AudioStream, packet: Packet[Any] | None) -> list[Any]:
+        try:
+            return list(stream.codec_context.decode(packet))
+        except av.error.FFmpegError as exc:
+            logger.warning("could not decode %s data: %s", stream.type, exc)
+            return []
+
+    def _video_packet(self, packet: Packet[Any]) -> None:
+        self._share_packet(self._video_copiers, Item.VIDEO_PACKET, packet, last_use=not self._decode_video)
+        if self._decode_video:
+            assert self._video_in is not None
+            for frame in self._decode(self._video_in, packet):
+                self._video_frame(frame)
+
+    def _audio_packet(self, packet: Packet[Any]) -> None:
+        self._share_packet(self._audio_copiers, Item.AUDIO_PACKET, packet, last_use=not self._decode_audio)
+        if self._decode_audio:
+            assert self._audio_in is not None
+            for frame in self._decode(self._audio_in, packet):
+                self._share(self._audio_encoders, Item.AUDIO_FRAME, frame)
+
+    def _share_packet(
+        self, workers: list[VariantWorker], kind: Item, packet: Packet[Any], *, last_use: bool
+    ) -> None:
+        """Give each worker its own packet (muxing changes it); the original goes to the last
+        one when nobody else (the decoder) needs it any more."""
+        for i, worker in enumerate(workers):
+            mine = packet if last_use and i == len(workers) - 1 else copy_packet(packet)
+            worker.put(kind, mine)
+
+    def _share(self, workers: list[VariantWorker], kind: Item, frame: Any) -> None:
+        for worker in workers:
+            worker.put(kind, frame, False)
+
+    def _video_frame(self, frame: VideoFrame) -> None:
+        size = (frame.width, frame.height)
+        owner = next((w for w in self._video_encoders if w.target_size(*size) == size), None)
+        # The owner may retime the frame while others still read it: pass its time along.
+        timed = TimedFrame(frame, frame.pts)
+        for worker in self._video_encoders:
+            worker.put(Item.VIDEO_FRAME, timed, worker is owner)
+        if self._thumbnailer is not None:
+            try:
+                written = self._thumbnailer.offer(frame)
+            except OSError as exc:
+                if is_disk_full(exc):
+                    path = self._job.thumbnail_path
+                    self._failures.fail(
+                        f"disk full: cannot write the thumbnail to {path} ({exc.strerror})", EXIT_DISK_FULL
+                    )
+                logger.warning("could not write the thumbnail: %s", exc)
+                written = None
+            if written:
+                self._events.emit(ThumbnailWritten(written))
+
+
+def run(job: TranscodeJob, events: EventWriter, *, open_timeout: float | None = None) -> int:
+    """Open stdin as FLV and transcode ``job``; the process exit code."""
+    failures = Failures(events)
+    started = time.monotonic()
+    try:
+        container = open_input(timeout=open_timeout)
+    except (av.error.FFmpegError, OSError) as exc:
+        if open_timeout is not None and time.monotonic() - started >= open_timeout:
+            failures.fail(
+                f"no audio or video found in the broadcast's stream after {open_timeout:g} s "
+                f"(is it FLV with H.264/AAC?): {exc}",
+                EXIT_BAD_INPUT,
+            )
+        failures.fail(f"cannot read the broadcast's stream: {exc}", EXIT_BAD_INPUT)
+    return Pipeline(job, events, container).run()

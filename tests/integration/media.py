@@ -1,0 +1,114 @@
+"""Test media helpers: small FLV files made with the ffmpeg CLI, ffprobe queries, and a
+``TranscoderListener`` that records what it is told."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from owncast_core.ports.video import SegmentInfo, VariantInfo
+
+
+def make_flv(
+    path: Path,
+    *,
+    seconds: float = 4.0,
+    size: str = "640x360",
+    rate: int = 30,
+    video: bool = True,
+    audio: bool = True,
+    gop: int | None = None,
+) -> Path:
+    """Write a test-pattern (H.264) + tone (AAC) FLV with the ffmpeg CLI; returns ``path``."""
+    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
+    if video:
+        cmd += ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}"]
+    if audio:
+        cmd += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"]
+    cmd += ["-t", str(seconds)]
+    if video:
+        cmd += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", str(gop or rate * 2)]
+    if audio:
+        cmd += ["-c:a", "aac", "-b:a", "64k"]
+    cmd += ["-f", "flv", str(path)]
+    subprocess.run(cmd, check=True, timeout=120)
+    return path
+
+
+def ffprobe(path: str | os.PathLike[str], *args: str) -> dict[str, Any]:
+    """ffprobe's JSON output for ``path`` with extra arguments (``-show_streams`` etc.)."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-of", "json", *args, str(path)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    ).stdout
+    return dict(json.loads(out))
+
+
+def video_packets(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The video packets of a file (``pts_time``, ``flags``), in order."""
+    data = ffprobe(path, "-select_streams", "v:0", "-show_entries", "packet=pts_time,flags", "-show_packets")
+    return list(data.get("packets", []))
+
+
+def decoded_video_frames(path: str | os.PathLike[str]) -> int:
+    """How many video frames ffprobe decodes from a file."""
+    data = ffprobe(path, "-select_streams", "v:0", "-count_frames", "-show_entries", "stream=nb_read_frames")
+    return int(data["streams"][0]["nb_read_frames"])
+
+
+def playlist_segments(path: str | os.PathLike[str]) -> list[str]:
+    """The segment URIs a media playlist lists."""
+    return [line for line in Path(path).read_text().splitlines() if line and not line.startswith("#")]
+
+
+def _size(path: str) -> int:
+    return os.path.getsize(path)
+
+
+@dataclass
+class RecordingListener:
+    """Records every listener call in order; ``exited`` is set by ``transcoder_exited``.
+
+    For each variant playlist event it also keeps the playlist's size at that moment (an
+    empty playlist must never be announced).
+    """
+
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+    exited: asyncio.Event = field(default_factory=asyncio.Event)
+    returncode: int | None = None
+    playlist_sizes: list[int] = field(default_factory=list)
+
+    async def segment_written(self, segment: SegmentInfo) -> None:
+        self.calls.append(("segment", segment))
+
+    async def variant_playlist_written(self, variant: int, path: str) -> None:
+        self.playlist_sizes.append(_size(path))
+        self.calls.append(("variant_playlist", (variant, path)))
+
+    async def master_playlist_written(self, path: str, variants: tuple[VariantInfo, ...]) -> None:
+        self.calls.append(("master_playlist", (path, variants)))
+
+    async def thumbnail_written(self, path: str) -> None:
+        self.calls.append(("thumbnail", path))
+
+    async def transcoder_error(self, message: str, *, fatal: bool) -> None:
+        self.calls.append(("error", (message, fatal)))
+
+    async def transcoder_exited(self, returncode: int) -> None:
+        self.returncode = returncode
+        self.calls.append(("exited", returncode))
+        self.exited.set()
+
+    def of(self, kind: str) -> list[Any]:
+        """The arguments of every call of one kind, in order."""
+        return [args for name, args in self.calls if name == kind]
+
+    def segments(self, variant: int) -> list[SegmentInfo]:
+        return [s for s in self.of("segment") if s.variant == variant]

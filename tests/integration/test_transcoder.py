@@ -1,0 +1,490 @@
+"""PyAVTranscoder end to end: FLV files made by the ffmpeg CLI go in through ``write``, the HLS
+that comes out is checked with ffprobe, and the listener calls are recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import random
+import re
+import resource
+import shutil
+import signal
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from owncast_adapters.video.transcoder import PyAVTranscoder, PyAVTranscodeSession
+from owncast_core.domain.stream import BroadcasterDetails, LatencyLevel, StreamOutputVariant, TranscodeJob
+from owncast_core.errors import TranscoderGone
+
+from .media import (
+    RecordingListener,
+    decoded_video_frames,
+    ffprobe,
+    make_flv,
+    playlist_segments,
+    video_packets,
+)
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None, reason="needs ffmpeg and ffprobe"
+    ),
+]
+
+QUICK = LatencyLevel(0, 1, 3)  # Owncast's level 0: 1 s segments, 3 listed
+KEEP_ALL = LatencyLevel(0, 1, 30)  # 1 s segments, every segment of a short input stays listed
+TIMEOUT = 60.0
+H264_PROFILES = {"High": 100, "Main": 77, "Baseline": 66, "Constrained Baseline": 66}
+
+
+@dataclass(frozen=True)
+class Media:
+    av: Path  # 640x360 @30, 4 s, H.264 + AAC 64k
+    video_only: Path
+    audio_only: Path
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Media:
+    root = tmp_path_factory.mktemp("media")
+    return Media(
+        av=make_flv(root / "av.flv"),
+        video_only=make_flv(root / "video.flv", seconds=3, audio=False),
+        audio_only=make_flv(root / "audio.flv", seconds=3, video=False),
+    )
+
+
+def make_job(
+    output_dir: Path,
+    *variants: StreamOutputVariant,
+    latency: LatencyLevel = QUICK,
+    thumbnail: Path | None = None,
+    has_audio: bool = True,
+    has_video: bool = True,
+) -> TranscodeJob:
+    details = BroadcasterDetails(
+        remote_addr="127.0.0.1",
+        connected_at=datetime.now(UTC),
+        width=640,
+        height=360,
+        framerate=30,
+        video_bitrate=1000,
+        audio_bitrate=64,
+        video_codec="H.264",
+        audio_codec="AAC",
+        has_audio=has_audio,
+        has_video=has_video,
+    )
+    return TranscodeJob(
+        variants=variants,
+        latency=latency,
+        output_dir=str(output_dir),
+        details=details,
+        segment_prefix="test",
+        thumbnail_path=str(thumbnail) if thumbnail else "",
+    )
+
+
+def read(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+async def feed(
+    session: PyAVTranscodeSession, path: Path, *, limit: int | None = None, chunk: int = 32 * 1024
+) -> None:
+    """Write a file (or its first ``limit`` bytes) into the session in chunks."""
+    data = read(path)[:limit]
+    for start in range(0, len(data), chunk):
+        await session.write(data[start : start + chunk])
+
+
+async def transcode(job: TranscodeJob, flv: Path) -> RecordingListener:
+    """Run a whole session: feed the file, close, wait for the exit."""
+    listener = RecordingListener()
+    session = await PyAVTranscoder().start(job, listener)
+    try:
+        await asyncio.wait_for(feed(session, flv), TIMEOUT)
+        await session.close()
+        await asyncio.wait_for(session.wait(), TIMEOUT)
+    finally:
+        await session.stop()
+    assert listener.calls[-1] == ("exited", listener.returncode)
+    return listener
+
+
+def stream_inf(master: Path) -> list[dict[str, str]]:
+    """The attributes of every ``#EXT-X-STREAM-INF`` line of a master playlist, plus its URI."""
+    lines = master.read_text().splitlines()
+    found = []
+    for i, line in enumerate(lines):
+        if line.startswith("#EXT-X-STREAM-INF:"):
+            attrs = dict(re.findall(r'([A-Z-]+)=("[^"]*"|[^,]*)', line.split(":", 1)[1]))
+            found.append({k: v.strip('"') for k, v in attrs.items()} | {"uri": lines[i + 1]})
+    return found
+
+
+def expected_avc(video_stream: dict[str, object]) -> tuple[int, int]:
+    """(profile_idc, level_idc) from ffprobe's description of an H.264 stream."""
+    return H264_PROFILES[str(video_stream["profile"])], int(str(video_stream["level"]))
+
+
+def streams_of(path: Path | str) -> dict[str, dict[str, object]]:
+    data = ffprobe(path, "-show_streams")
+    return {str(s["codec_type"]): s for s in data["streams"]}
+
+
+async def test_one_variant_makes_decodable_segments_and_a_matching_master(
+    tmp_path: Path, media: Media
+) -> None:
+    out = tmp_path / "hls"
+    job = make_job(out, StreamOutputVariant(scaled_height=360, framerate=30, video_bitrate=800))
+    rec = await transcode(job, media.av)
+    assert rec.returncode == 0
+    assert rec.of("error") == []
+
+    listed = playlist_segments(out / "0" / "stream.m3u8")
+    assert len(listed) == 3
+    for name in listed:
+        streams = streams_of(out / "0" / name)
+        video, audio = streams["video"], streams["audio"]
+        assert (video["codec_name"], video["pix_fmt"], video["width"], video["height"]) == (
+            "h264",
+            "yuv420p",
+            640,
+            360,
+        )
+        assert (audio["codec_name"], audio["profile"]) == ("aac", "LC")
+    assert all(abs(s.duration - 1.0) < 0.01 for s in rec.segments(0)[:-1])
+
+    master = out / "stream.m3u8"
+    text = master.read_text()
+    assert text.startswith("#EXTM3U\n#EXT-X-VERSION:3\n")
+    (inf,) = stream_inf(master)
+    profile, level = expected_avc(streams_of(out / "0" / listed[0])["video"])
+    assert inf == {
+        "BANDWIDTH": str(800_000 + 64_000),
+        "RESOLUTION": "640x360",
+        "CODECS": f"avc1.{profile:02x}00{level:02x},mp4a.40.2",
+        "uri": "0/stream.m3u8",
+    }
+    ((path, infos),) = rec.of("master_playlist")
+    assert path == str(master)
+    assert (infos[0].width, infos[0].height, infos[0].bandwidth) == (640, 360, 864_000)
+    assert infos[0].codecs == inf["CODECS"]
+
+    # Every segment is announced before a playlist event follows it; the last playlist event
+    # comes after the segments that playlist names.
+    kinds = [name for name, _ in rec.calls]
+    for i, (name, args) in enumerate(rec.calls):
+        if name == "segment":
+            assert "variant_playlist" in kinds[i + 1 :], f"no playlist event after {args}"
+    last_playlist = max(i for i, k in enumerate(kinds) if k == "variant_playlist")
+    announced = {
+        os.path.basename(s.path) for s in rec.of("segment")[: kinds[:last_playlist].count("segment")]
+    }
+    assert set(listed) <= announced
+    assert all(size > 0 for size in rec.playlist_sizes)
+
+
+async def test_ladder_keyframes_line_up_on_segment_boundaries(tmp_path: Path, media: Media) -> None:
+    out = tmp_path / "hls"
+    job = make_job(
+        out,
+        StreamOutputVariant(framerate=30, video_bitrate=800, cpu_usage_level=1),
+        StreamOutputVariant(
+            scaled_height=180,
+            framerate=15,
+            video_bitrate=300,
+            cpu_usage_level=1,
+            audio_passthrough=False,
+            audio_bitrate=96,
+        ),
+        latency=KEEP_ALL,
+    )
+    rec = await transcode(job, media.av)
+    assert rec.returncode == 0
+
+    keyframes: dict[int, list[float]] = {}
+    for variant, fps in ((0, 30), (1, 15)):
+        times: list[float] = []
+        listed = playlist_segments(out / str(variant) / "stream.m3u8")
+        assert len(listed) == 4
+        for name in listed:
+            packets = video_packets(out / str(variant) / name)
+            assert packets[0]["flags"].startswith("K"), f"{variant}/{name} does not start with a keyframe"
+            assert [p["flags"].startswith("K") for p in packets].count(True) == 1
+            assert len(packets) == fps
+            times.append(float(packets[0]["pts_time"]))
+        keyframes[variant] = times
+    assert keyframes[0] == pytest.approx(keyframes[1], abs=0.001)
+    steps = [b - a for a, b in itertools.pairwise(keyframes[0])]
+    assert steps == pytest.approx([1.0] * 3, abs=0.001)
+
+    small = streams_of(out / "1" / playlist_segments(out / "1" / "stream.m3u8")[0])
+    video, audio = small["video"], small["audio"]
+    assert (video["width"], video["height"], video["r_frame_rate"]) == (320, 180, "15/1")
+    assert (audio["codec_name"], audio["profile"]) == ("aac", "LC")  # re-encoded at 96k
+    infs = stream_inf(out / "stream.m3u8")
+    assert [inf["RESOLUTION"] for inf in infs] == ["640x360", "320x180"]
+    assert [inf["BANDWIDTH"] for inf in infs] == [str(800_000 + 64_000), str(300_000 + 96_000)]
+    assert all(inf["CODECS"].endswith(",mp4a.40.2") for inf in infs)
+
+
+async def test_passthrough_copies_video_and_audio(tmp_path: Path, media: Media) -> None:
+    out = tmp_path / "hls"
+    job = make_job(out, StreamOutputVariant(video_passthrough=True, audio_passthrough=True), latency=KEEP_ALL)
+    rec = await transcode(job, media.av)
+    assert rec.returncode == 0
+    listed = playlist_segments(out / "0" / "stream.m3u8")
+    assert len(listed) == 2  # the input has a keyframe every 2 s
+    source = streams_of(media.av)["video"]
+    frames = 0
+    for name in listed:
+        streams = streams_of(out / "0" / name)
+        video = streams["video"]
+        assert (video["codec_name"], video["width"], video["height"], video["profile"]) == (
+            "h264",
+            640,
+            360,
+            source["profile"],
+        )
+        assert streams["audio"]["codec_name"] == "aac"
+        frames += decoded_video_frames(out / "0" / name)
+    assert frames == 120
+    (inf,) = stream_inf(out / "stream.m3u8")
+    profile, level = expected_avc(source)
+    assert re.fullmatch(rf"avc1\.{profile:02x}[0-9a-f]{{2}}{level:02x},mp4a\.40\.2", inf["CODECS"])
+
+
+async def test_end_of_input_flushes_every_frame(tmp_path: Path, media: Media) -> None:
+    out = tmp_path / "hls"
+    job = make_job(
+        out, StreamOutputVariant(framerate=24, video_bitrate=600, cpu_usage_level=0), latency=KEEP_ALL
+    )
+    rec = await transcode(job, media.av)
+    assert rec.returncode == 0
+    listed = playlist_segments(out / "0" / "stream.m3u8")
+    frames = sum(decoded_video_frames(out / "0" / name) for name in listed)
+    assert frames == pytest.approx(120 * 24 / 30, abs=1)
+    # The last segment (written when the input ended) was announced too.
+    assert [os.path.basename(s.path) for s in rec.segments(0)] == listed
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def test_stop_mid_stream_leaves_no_process_and_no_fd(tmp_path: Path, media: Media) -> None:
+    job = make_job(tmp_path / "hls", StreamOutputVariant(framerate=30, video_bitrate=800))
+    before = open_fds()
+    rec = RecordingListener()
+    session = await PyAVTranscoder().start(job, rec)
+    await feed(session, media.av, limit=media.av.stat().st_size // 2)
+    await asyncio.wait_for(session.stop(), 15)
+
+    assert not session.running
+    assert session.returncode is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(session.pid, 0)
+    assert rec.exited.is_set()
+    assert open_fds() == before
+    with pytest.raises(TranscoderGone):
+        await session.write(b"more")
+    await session.stop()  # idempotent
+
+
+async def test_stop_kills_a_child_that_does_not_exit(tmp_path: Path, media: Media) -> None:
+    job = make_job(tmp_path / "hls", StreamOutputVariant(framerate=30, video_bitrate=800))
+    before = open_fds()
+    rec = RecordingListener()
+    session = await PyAVTranscoder(stop_timeout=0.5, kill_timeout=0.5).start(job, rec)
+    await feed(session, media.av, limit=64 * 1024)
+    os.kill(session.pid, signal.SIGSTOP)  # frozen: it can neither flush nor honour SIGTERM
+    await asyncio.wait_for(session.stop(), 10)
+    assert session.returncode == -signal.SIGKILL
+    assert rec.of("exited") == [-signal.SIGKILL]
+    assert rec.of("error") == []  # stopped on purpose: not reported as a crash
+    assert open_fds() == before
+
+
+async def test_a_crashed_child_is_reported_as_fatal(tmp_path: Path, media: Media) -> None:
+    job = make_job(tmp_path / "hls", StreamOutputVariant(framerate=30, video_bitrate=800))
+    rec = RecordingListener()
+    session = await PyAVTranscoder().start(job, rec)
+    try:
+        await feed(session, media.av, limit=64 * 1024)
+        os.kill(session.pid, signal.SIGKILL)
+        await asyncio.wait_for(rec.exited.wait(), 10)
+        with pytest.raises(TranscoderGone):
+            await feed(session, media.av)
+    finally:
+        await session.stop()
+    assert rec.calls[-2:] == [
+        ("error", ("the transcoder was killed (SIGKILL)", True)),
+        ("exited", -signal.SIGKILL),
+    ]
+
+
+async def test_an_encoder_that_cannot_start_is_a_fatal_error(tmp_path: Path, media: Media) -> None:
+    job = replace(make_job(tmp_path / "hls", StreamOutputVariant()), video_codec="no_such_encoder")
+    rec = RecordingListener()
+    session = await PyAVTranscoder().start(job, rec)
+    try:
+        with contextlib.suppress(TranscoderGone):
+            await feed(session, media.av)
+            await session.close()
+        await asyncio.wait_for(rec.exited.wait(), 20)
+    finally:
+        await session.stop()
+    assert rec.returncode not in (0, None)
+    ((message, fatal),) = rec.of("error")
+    assert fatal and message.startswith("transcoding variant 0 failed")
+
+
+async def test_garbage_input_is_a_fatal_error_not_a_hang(tmp_path: Path) -> None:
+    job = make_job(tmp_path / "hls", StreamOutputVariant())
+    rec = RecordingListener()
+    session = await PyAVTranscoder(open_timeout=2.0).start(job, rec)
+    garbage = random.Random(7).randbytes(16 * 1024)
+    try:
+        # Keep the garbage coming (as a broken publisher would) without ever closing the input.
+        with pytest.raises(TranscoderGone):
+            async with asyncio.timeout(15):
+                while True:
+                    await session.write(garbage)
+                    await asyncio.sleep(0.05)
+        await asyncio.wait_for(rec.exited.wait(), 10)
+    finally:
+        await session.stop()
+    assert rec.returncode not in (0, None)
+    ((message, fatal),) = rec.of("error")
+    assert fatal
+    assert "broadcast's stream" in message
+    assert rec.of("segment") == []
+
+
+async def test_input_ending_before_any_media_is_a_fatal_error(tmp_path: Path) -> None:
+    job = make_job(tmp_path / "hls", StreamOutputVariant())
+    rec = RecordingListener()
+    session = await PyAVTranscoder().start(job, rec)
+    await session.write(b"FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00" + random.Random(3).randbytes(4096))
+    await session.close()
+    assert await asyncio.wait_for(session.wait(), 20) != 0
+    ((message, fatal),) = rec.of("error")
+    assert fatal and "broadcast's stream" in message
+    with pytest.raises(TranscoderGone):
+        await session.write(b"more")
+
+
+@contextlib.contextmanager
+def tiny_tmpfs(mountpoint: Path, size: str) -> Iterator[None]:
+    mountpoint.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mountpoint)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(mountpoint)], check=True)
+
+
+@contextlib.contextmanager
+def file_size_limit(limit: int) -> Iterator[None]:
+    """Children started inside inherit RLIMIT_FSIZE (writes past it fail with EFBIG)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+
+async def run_until_exit(
+    job: TranscodeJob, flv: Path, start_context: contextlib.AbstractContextManager[None]
+) -> RecordingListener:
+    rec = RecordingListener()
+    with start_context:
+        session = await PyAVTranscoder().start(job, rec)
+    try:
+        with contextlib.suppress(TranscoderGone):
+            await feed(session, flv)
+            await session.close()
+        await asyncio.wait_for(rec.exited.wait(), TIMEOUT)
+    finally:
+        await session.stop()
+    return rec
+
+
+def assert_disk_full_reported(rec: RecordingListener, output_dir: Path) -> None:
+    assert rec.returncode not in (0, None)
+    errors = rec.of("error")
+    assert len(errors) == 1, errors
+    message, fatal = errors[0]
+    assert fatal
+    assert message.startswith("disk full: cannot write HLS segments to ")
+    assert str(output_dir) in message
+    assert all(size > 0 for size in rec.playlist_sizes), "an empty playlist was announced"
+
+
+async def test_disk_full_on_a_tiny_tmpfs_is_fatal(tmp_path: Path, media: Media) -> None:
+    out = tmp_path / "small"
+    with tiny_tmpfs(out, "160k"):
+        job = make_job(out, StreamOutputVariant(framerate=30, video_bitrate=2000, cpu_usage_level=0))
+        rec = await run_until_exit(job, media.av, contextlib.nullcontext())
+        assert_disk_full_reported(rec, out)
+
+
+async def test_file_size_limit_is_treated_as_disk_full(tmp_path: Path, media: Media) -> None:
+    out = tmp_path / "hls"
+    job = make_job(out, StreamOutputVariant(framerate=30, video_bitrate=2000, cpu_usage_level=0))
+    rec = await run_until_exit(job, media.av, file_size_limit(96 * 1024))
+    assert_disk_full_reported(rec, out)
+
+
+async def test_thumbnail_is_written(tmp_path: Path, media: Media) -> None:
+    thumbnail = tmp_path / "thumbnail.jpg"
+    job = make_job(
+        tmp_path / "hls", StreamOutputVariant(framerate=30, video_bitrate=800), thumbnail=thumbnail
+    )
+    rec = await transcode(job, media.av)
+    assert rec.of("thumbnail") == [str(thumbnail)]  # the first at once; the next would be 20 s later
+    assert thumbnail.read_bytes()[:2] == b"\xff\xd8"
+    image = streams_of(thumbnail)["video"]
+    assert (image["codec_name"], image["width"], image["height"]) == ("mjpeg", 640, 360)
+
+
+async def test_video_without_audio(tmp_path: Path, media: Media) -> None:
+    out = tmp_path / "hls"
+    job = make_job(out, StreamOutputVariant(framerate=30, video_bitrate=800), has_audio=False)
+    rec = await transcode(job, media.video_only)
+    assert rec.returncode == 0
+    listed = playlist_segments(out / "0" / "stream.m3u8")
+    assert len(listed) == 3
+    assert set(streams_of(out / "0" / listed[0])) == {"video"}
+    (inf,) = stream_inf(out / "stream.m3u8")
+    assert re.fullmatch(r"avc1\.[0-9a-f]{6}", inf["CODECS"])
+    assert inf["BANDWIDTH"] == "800000"
+
+
+async def test_audio_without_video(tmp_path: Path, media: Media) -> None:
+    out = tmp_path / "hls"
+    job = make_job(out, StreamOutputVariant(framerate=30, video_bitrate=800), has_video=False)
+    rec = await transcode(job, media.audio_only)
+    assert rec.returncode == 0
+    listed = playlist_segments(out / "0" / "stream.m3u8")
+    assert listed
+    assert set(streams_of(out / "0" / listed[0])) == {"audio"}
+    (inf,) = stream_inf(out / "stream.m3u8")
+    assert inf["CODECS"] == "mp4a.40.2"
+    assert "RESOLUTION" not in inf
