@@ -224,6 +224,17 @@ def test_chat_message_typed_in_one_browser_appears_in_another(browser: Any, ownc
     alice.locator(".chat-message", has_text="hello from").wait_for(state="hidden", timeout=10_000)
     message.wait_for(state="hidden", timeout=10_000)
 
+    # a moderator can remove a user from chat inline: alice is told and loses the input
+    bob.once("dialog", lambda dialog: dialog.accept())
+    alice_line = bob.locator(".chat-message", has=bob.locator(".chat-author", has_text=alice_name))
+    alice.fill(".chat-input", "second message from alice")
+    alice.wait_for_timeout(1500)
+    alice.press(".chat-input", "Enter")
+    alice_line.filter(has_text="second message").wait_for(timeout=15_000)
+    alice_line.filter(has_text="second message").locator(".chat-mod-tools button", has_text="Ban").click()
+    alice.locator(".chat-notice", has_text="removed from chat").wait_for(timeout=15_000)
+    assert alice.is_hidden(".chat-form")
+
     # the read-only embed shows messages but offers no input
     viewer = alice_context.new_page()
     viewer.goto(owncast.url + "/embed/chat/readonly")
@@ -300,6 +311,22 @@ def test_every_admin_page_renders_from_the_admin_api(browser: Any, owncast: Any)
         problems = page.eval_on_selector_all(".admin-page .error", "nodes => nodes.map(n => n.textContent)")
         assert problems == [], f"{title}: {problems}"
         assert page.locator(".admin-page .card, .admin-page .stat").count() > 0, title
+
+    # writes go through the admin API: a generated stream key and a new access token
+    page.goto(owncast.url + "/admin/#/keys")
+    page.wait_for_selector("#page[data-ready='/keys']")
+    page.click("text=Generate a key")
+    page.click(".setting-rows button.primary")
+    page.wait_for_selector(".setting-rows .save-status.ok")
+    keys = httpx.get(owncast.url + "/api/admin/serverconfig", auth=ADMIN_AUTH, timeout=5).json()["streamKeys"]
+    assert len(keys) == 2 and keys[0]["key"] == "abc123" and len(keys[1]["key"]) >= 16
+    page.goto(owncast.url + "/admin/#/integrations")
+    page.wait_for_selector("#page[data-ready='/integrations']")
+    page.fill("input[aria-label='Token name']", "my bot")
+    page.check("input[value=CAN_SEND_MESSAGES]")
+    page.click("text=Create token")
+    page.wait_for_selector(".created-token:has-text('New token:')")
+    page.locator("td", has_text="my bot").wait_for(timeout=5000)
     assert errors == []
     context.close()
 
