@@ -168,6 +168,13 @@ def test_viewer_page_goes_live_plays_and_reports(browser: Any, make_owncast: Any
     assert phone_page.is_visible(".about") and phone_page.is_hidden("#chat")
     phone.close()
 
+    # the video embed plays on its own
+    embed = context.new_page()
+    embed.goto(server.url + "/embed/video")
+    embed.wait_for_function(PLAYING, timeout=30_000)
+    assert embed.locator("#chat, .about").count() == 0
+    embed.close()
+
     # the broadcaster leaves: the page turns offline by itself
     publisher.terminate()
     page.wait_for_selector(".player-offline:not([hidden])", timeout=20_000)
