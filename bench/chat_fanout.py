@@ -198,6 +198,8 @@ class Result:
     latencies: list[float]
     dropped: int
     idle_kb_per_connection: float | None = None
+    client_cpu_share: float = 0.0
+    server_cpu_share: float = 0.0
 
     @property
     def per_second(self) -> float:
@@ -259,17 +261,30 @@ async def run_load(
     await asyncio.sleep(0.5)
     stats.counting = True
     cpu0 = sum(proc.cpu_times()[:2])
+    me = psutil.Process()
+    me0 = sum(me.cpu_times()[:2])
     t0 = time.monotonic()
     sent = await speak(seconds)
     await asyncio.sleep(1.0)  # let the last messages arrive
     cpu = sum(proc.cpu_times()[:2]) - cpu0
+    mine = sum(me.cpu_times()[:2]) - me0
     stats.counting = False
     elapsed = time.monotonic() - t0
     for c in clients:
         if c.transport is not None:
             c.transport.close()
     return Result(
-        name, len(clients), sent, stats.deliveries, elapsed, cpu, stats.latencies, stats.dropped, idle_kb
+        name,
+        len(clients),
+        sent,
+        stats.deliveries,
+        elapsed,
+        cpu,
+        stats.latencies,
+        stats.dropped,
+        idle_kb,
+        client_cpu_share=mine / elapsed,
+        server_cpu_share=cpu / elapsed,
     )
 
 
@@ -350,13 +365,14 @@ def register(port: int, users: int) -> list[str]:
 def report(results: list[Result]) -> None:
     print(
         f"{'server':<22}{'clients':>8}{'msgs in':>9}{'deliv/s':>10}{'CPU us/deliv':>14}{'p50 ms':>8}"
-        f"{'p99 ms':>8}{'dropped':>9}{'idle KB/conn':>14}"
+        f"{'p99 ms':>8}{'dropped':>9}{'idle KB/conn':>14}{'srv CPU':>9}{'gen CPU':>9}"
     )
     for r in results:
         idle = f"{r.idle_kb_per_connection:.1f}" if r.idle_kb_per_connection is not None else "-"
         print(
             f"{r.name:<22}{r.clients:>8}{r.sent:>9}{r.per_second:>10.0f}{r.us_per_delivery:>14.2f}"
             f"{r.percentile(0.5):>8.1f}{r.percentile(0.99):>8.1f}{r.dropped:>9}{idle:>14}"
+            f"{r.server_cpu_share:>9.0%}{r.client_cpu_share:>9.0%}"
         )
     if len(results) == 2:
         ours, ref = results
@@ -380,8 +396,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--senders", type=int, default=40)
     parser.add_argument("--only", choices=["owncast", "reference"], default=None)
-    parser.add_argument("--deflate-clients", type=int, default=300,
-                        help="idle memory with N clients negotiating permessage-deflate (0: skip)")
+    parser.add_argument(
+        "--deflate-clients",
+        type=int,
+        default=300,
+        help="idle memory with N clients negotiating permessage-deflate (0: skip)",
+    )
     args = parser.parse_args()
     os.sched_setaffinity(0, {1})
     results: list[Result] = []
@@ -431,8 +451,10 @@ def main() -> None:
             try:
                 token = register(port, 1)[0]
                 kb = asyncio.run(deflate_idle_kb(proc.pid, port, token, args.deflate_clients))
-                print(f"owncast-py idle memory with permessage-deflate clients: {kb:.1f} KB per connection "
-                      f"({args.deflate_clients} clients; Hypercorn always accepts the extension)")
+                print(
+                    f"owncast-py idle memory with permessage-deflate clients: {kb:.1f} KB per connection "
+                    f"({args.deflate_clients} clients; Hypercorn always accepts the extension)"
+                )
             finally:
                 stop(proc)
     if results:

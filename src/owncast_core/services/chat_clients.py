@@ -58,6 +58,7 @@ class ClientRegistry:
 
     def __init__(self) -> None:
         self._clients: dict[int, ChatClient] = {}
+        self._by_user: dict[str, dict[int, ChatClient]] = {}
         self._next_id = 1
 
     def new_id(self) -> int:
@@ -67,15 +68,23 @@ class ClientRegistry:
 
     def add(self, client: ChatClient) -> None:
         self._clients[client.id] = client
+        self._by_user.setdefault(client.user.id, {})[client.id] = client
 
     def remove(self, client: ChatClient) -> bool:
-        return self._clients.pop(client.id, None) is not None
+        if self._clients.pop(client.id, None) is None:
+            return False
+        mine = self._by_user.get(client.user.id)
+        if mine is not None:
+            mine.pop(client.id, None)
+            if not mine:
+                del self._by_user[client.user.id]
+        return True
 
     def get(self, client_id: int) -> ChatClient | None:
         return self._clients.get(client_id)
 
     def for_user(self, user_id: str) -> list[ChatClient]:
-        return [c for c in self._clients.values() if c.user.id == user_id]
+        return list(self._by_user.get(user_id, {}).values())
 
     def __iter__(self) -> Iterator[ChatClient]:
         return iter(list(self._clients.values()))

@@ -36,7 +36,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-DEFAULT_FRAME_INTERVAL = 0.05
+DEFAULT_FRAME_INTERVAL = 0.1
 """Minimum gap between two flush passes (see ``FrameFlusher``): bounds the added latency."""
 PING_INTERVAL_SECONDS = 54.0
 READ_TIMEOUT_SECONDS = 60.0
