@@ -2,7 +2,7 @@
 // variants, viewers over time and hardware usage; refreshed every 10 seconds.
 import { el, clear } from '/js/dom.js';
 import { getJSON } from '/js/api.js';
-import { button, card, table } from '../forms.js';
+import { button, card, table, when } from '../forms.js';
 import { lineChart } from '../charts.js';
 
 const LATENCY = ['Lowest', 'Low', 'Medium (default)', 'High', 'Highest'];
@@ -45,12 +45,32 @@ function variants(status) {
     ], broadcast.outputSettings || []));
 }
 
+function viewerList(viewers) {
+  return table([
+    { label: 'Since', value: (v) => when(v.firstSeen) },
+    { label: 'Address', value: (v) => v.ipAddress || '' },
+    { label: 'Location', value: (v) => [v.geo?.regionName, v.geo?.countryCode].filter(Boolean).join(', ') },
+    { label: 'Browser', value: (v) => el('span', { class: 'ua', title: v.userAgent }, v.userAgent || '') },
+  ], viewers, { empty: 'Nobody is watching.' });
+}
+
+function playback(metrics) {
+  return el('div', { class: 'charts' },
+    lineChart(metrics.medianLatency, { unit: ' s', label: 'Median latency' }),
+    lineChart(metrics.medianSegmentDownloadDuration, { unit: ' s', label: 'Median segment download' }),
+    lineChart(metrics.medianPlayerBitrate, { unit: ' kbps', label: 'Median player bandwidth' }),
+    lineChart(metrics.errors, { label: 'Player errors' }),
+    lineChart(metrics.qualityVariantChanges, { label: 'Quality changes' }));
+}
+
 async function load(root) {
   const dayAgo = Math.floor(Date.now() / 1000) - 24 * 3600;
-  const [status, hardware, viewers] = await Promise.all([
+  const [status, hardware, viewers, watching, metrics] = await Promise.all([
     getJSON('/api/admin/status'),
     getJSON('/api/admin/hardwarestats').catch(() => ({})),
     getJSON(`/api/admin/viewersOverTime?windowStart=${dayAgo}`).catch(() => []),
+    getJSON('/api/admin/viewers').catch(() => []),
+    getJSON('/api/admin/metrics/video').catch(() => ({})),
   ]);
   clear(root,
     el('div', { class: 'stats' },
@@ -65,9 +85,10 @@ async function load(root) {
         if (window.confirm('Disconnect the broadcaster?')) await getJSON('/api/admin/disconnect').catch(() => {});
         load(root);
       }, 'danger') : null),
-    card('Stream health', health(status)),
+    card('Stream health', health(status), playback(metrics)),
     card('Output', variants(status)),
     card('Viewers over the last 24 hours', lineChart(viewers, { label: 'Viewers' })),
+    card('Watching now', viewerList(watching)),
     card('Hardware', el('div', { class: 'charts' },
       lineChart(hardware.cpu, { max: 100, unit: '%', label: 'CPU' }),
       lineChart(hardware.memory, { max: 100, unit: '%', label: 'Memory' }),
