@@ -21,7 +21,9 @@ class LocalVideoStorage:
     variant playlist is cached only after the segments it names (the transcoder reports segments
     first), so a viewer never gets a playlist naming a segment the server cannot serve. The cache
     holds at most ``segments_per_variant`` segments per variant (oldest evicted first); a file not
-    in the cache is read from disk. ``cleanup`` deletes segment files no playlist names any more.
+    in the cache is read from disk. A segment evicted from the cache is deleted from disk too (the
+    transcoder leaves deletion to the storage), so disk use per variant stays bounded;
+    ``cleanup`` also deletes segment files no playlist names any more.
     """
 
     def __init__(self, *, hls_dir: str | Path, segments_per_variant: int = 12,
@@ -49,8 +51,11 @@ class LocalVideoStorage:
         body = await self._read(segment.path)
         cache = self._segments.setdefault(segment.variant, OrderedDict())
         cache[rel] = HlsFile(body, content_type(rel))
+        evicted = []
         while len(cache) > self._per_variant:
-            cache.popitem(last=False)
+            evicted.append(self._root / cache.popitem(last=False)[0])
+        if evicted:  # the storage owns segment files: one leaving the cache leaves the disk
+            await asyncio.to_thread(_unlink_all, evicted)
 
     async def variant_playlist_written(self, variant: int, path: str) -> None:
         rel = self._relative(path)
@@ -123,3 +128,8 @@ def append_endlist(path: str | os.PathLike[str]) -> None:
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_bytes(text + b"#EXT-X-ENDLIST\n")
     os.replace(tmp, target)
+
+
+def _unlink_all(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)

@@ -38,12 +38,11 @@ def create_app(
     """Build the web app from resolved services (the container calls this)."""
     route_list: list[BaseRoute] = [
         *status.routes(stream=stream, config=config, viewers=viewers, clock=clock),
-        *hls.routes(stream=stream, viewers=viewers),
         *assets.routes(config=config, data_dir=data_dir, thumbnail_path=thumbnail_path),
         *admin.routes(stream=stream, config=config),
         *pages.routes(config=config, data_dir=data_dir),
     ]
-    middleware: list[Middleware] = []
+    middleware: list[Middleware] = [Middleware(hls.HlsShortcut, stream=stream, viewers=viewers)]
     if chat is not None:
         socket_endpoint = chat_ws.ChatSocketEndpoint(chat=chat, frame_interval=chat_frame_interval)
         middleware.append(Middleware(chat_ws.ChatSocketShortcut, endpoint=socket_endpoint))

@@ -42,7 +42,9 @@ logger = logging.getLogger(__name__)
 MPEGTS_TIME_BASE = Fraction(1, 90000)
 QUEUE_SIZE = 128  # items (frames and packets); the decode thread blocks when a variant is behind
 PENDING_LIMIT = 2000  # items kept while waiting for the first video frame
-HLS_FLAGS = "delete_segments+program_date_time+independent_segments+omit_endlist+temp_file"
+# No delete_segments: the VideoStorage owns local segment files (S3 deletes them after upload,
+# local storage once they leave its cache), so the muxer never races an upload.
+HLS_FLAGS = "program_date_time+independent_segments+omit_endlist+temp_file"
 TIMESTAMP_OFFSET_SECONDS = 1
 
 
