@@ -7,7 +7,7 @@ for both servers: deliveries/s, server CPU microseconds per delivery, p50/p99 de
 (sampled clients), dropped connections, and the idle memory per connection of owncast-py; then
 the ratios. Not part of the test run.
 
-Usage: python bench/chat_fanout.py [--clients 2000] [--rate 25] [--seconds 10] [--senders 40]
+Usage: python bench/chat_fanout.py [--clients 2000] [--rate 25] [--seconds 10] [--senders 40] [--nice -10]
 """
 
 from __future__ import annotations
@@ -288,9 +288,10 @@ async def run_load(
     )
 
 
-def start_owncast(data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_owncast(data_dir: Path, prefix: list[str]) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     cmd = [
+        *prefix,
         "taskset",
         "-c",
         "0",
@@ -317,10 +318,10 @@ def start_owncast(data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
     return proc, port
 
 
-def start_reference() -> tuple[subprocess.Popen[bytes], int]:
+def start_reference(prefix: list[str]) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     proc = subprocess.Popen(
-        ["taskset", "-c", "0", sys.executable, "-c", REFERENCE_SERVER, str(port)],
+        [*prefix, "taskset", "-c", "0", sys.executable, "-c", REFERENCE_SERVER, str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -402,12 +403,21 @@ def main() -> None:
         default=300,
         help="idle memory with N clients negotiating permessage-deflate (0: skip)",
     )
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="run servers and load generator at this nice level (negative needs root)",
+    )
     args = parser.parse_args()
     os.sched_setaffinity(0, {1})
+    prefix = ["nice", "-n", str(args.nice)] if args.nice else []
+    if args.nice:
+        os.nice(args.nice)
     results: list[Result] = []
     if args.only in (None, "owncast"):
         with tempfile.TemporaryDirectory() as tmp:
-            proc, port = start_owncast(Path(tmp) / "data")
+            proc, port = start_owncast(Path(tmp) / "data", prefix)
             try:
                 tokens = register(port, 100)
                 paths = [f"/ws?accessToken={tokens[i % len(tokens)]}" for i in range(args.clients)]
@@ -427,7 +437,7 @@ def main() -> None:
             finally:
                 stop(proc)
     if args.only in (None, "reference"):
-        proc, port = start_reference()
+        proc, port = start_reference(prefix)
         try:
             result = asyncio.run(
                 run_load(
@@ -447,7 +457,7 @@ def main() -> None:
     report(results)
     if args.deflate_clients and args.only in (None, "owncast"):
         with tempfile.TemporaryDirectory() as tmp:
-            proc, port = start_owncast(Path(tmp) / "data")
+            proc, port = start_owncast(Path(tmp) / "data", prefix)
             try:
                 token = register(port, 1)[0]
                 kb = asyncio.run(deflate_idle_kb(proc.pid, port, token, args.deflate_clients))

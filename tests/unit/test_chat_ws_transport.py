@@ -41,9 +41,9 @@ async def test_events_queued_together_go_out_as_one_newline_joined_frame() -> No
     assert send.texts == ['{"n":0}\n{"n":1}\n{"n":2}']
 
 
-async def test_the_flush_interval_packs_a_burst_but_a_quiet_chat_is_immediate() -> None:
+async def test_spaced_passes_pack_a_burst_but_a_quiet_chat_is_immediate() -> None:
     send = FakeSend()
-    transport = AsgiWebSocketTransport(send, flusher=FrameFlusher(0.05))  # type: ignore[arg-type]
+    transport = AsgiWebSocketTransport(send, flusher=FrameFlusher(0.05, ratio=1e9))  # type: ignore[arg-type]
     transport.send("first")
     await settle()
     assert send.texts == ["first"]
