@@ -1,15 +1,18 @@
 """The web application in a real browser: headless Debian Chromium driven by Playwright against a
 running ``owncast serve`` while ffmpeg publishes.
 
-Screenshots of the viewer page (desktop and phone) and the admin dashboard are written to
-``docs/screenshots/``.
+Screenshots of the viewer page (desktop and phone) and the admin dashboard are taken on every
+run; they replace ``docs/screenshots/`` only with ``OWNCAST_UPDATE_SCREENSHOTS=1`` (otherwise they
+go to a temporary directory, so a test run leaves the work tree clean).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +29,7 @@ pytestmark = pytest.mark.integration
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 ADMIN = {"username": "admin", "password": "abc123"}
 ADMIN_AUTH = ("admin", "abc123")
 ONE_PIXEL_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9aw"
@@ -95,8 +98,13 @@ def wait_until(page: Any, check: Callable[[], bool], timeout: float, what: str) 
 
 
 def screenshot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name))
+    if os.environ.get("OWNCAST_UPDATE_SCREENSHOTS") == "1":
+        folder = DOCS_SCREENSHOTS
+    else:
+        folder = Path(tempfile.gettempdir()) / "owncast-screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / name))
+    assert (folder / name).stat().st_size > 1000
 
 
 def test_viewer_page_goes_live_plays_and_reports(browser: Any, make_owncast: Any, publish: Any) -> None:
