@@ -30,7 +30,8 @@ _LEET = str.maketrans(
 
 
 def _tokens(text: str) -> list[str]:
-    return [t for t in (w.translate(_LEET) for w in _WORD.findall(text.lower())) if t]
+    # "!", "|" and "*" stand for letters only inside a word ("sh!t"), not as punctuation ("heck!").
+    return [t for t in (w.strip("!|*").translate(_LEET) for w in _WORD.findall(text.lower())) if t]
 
 
 class WordListContentFilter:
