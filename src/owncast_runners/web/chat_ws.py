@@ -98,8 +98,9 @@ class FrameFlusher:
 
     def mark(self, transport: AsgiWebSocketTransport) -> None:
         self._dirty.append(transport)
-        if self._handle is None:
-            loop = self._loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
+        if self._handle is None or loop is not self._loop:  # (an app served again on a new loop)
+            self._loop = loop
             delay = self._next - loop.time()
             self._handle = loop.call_later(delay, self._flush) if delay > 0 else loop.call_soon(self._flush)
 
