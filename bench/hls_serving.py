@@ -133,7 +133,9 @@ http {{
   server {{
     listen 127.0.0.1:{port};
     root {web};
-    location ~ \\.m3u8$ {{ add_header Cache-Control "no-cache, no-store, must-revalidate"; add_header Access-Control-Allow-Origin *; }}
+    location ~ \\.m3u8$ {{
+      add_header Cache-Control "no-cache, no-store, must-revalidate"; add_header Access-Control-Allow-Origin *;
+    }}
     location ~ \\.ts$ {{ add_header Cache-Control "public, max-age=3600"; add_header Access-Control-Allow-Origin *; }}
   }}
 }}

@@ -11,30 +11,30 @@ from collections.abc import Callable
 from dependency_injector import containers, providers
 
 from owncast_adapters.auth.passwords import BcryptPasswordHasher
+from owncast_adapters.bus.inprocess import InProcessEventBus
 from owncast_adapters.geoip.maxmind import MaxMindGeoIPLookup
 from owncast_adapters.host.encoders import PyAVEncoderProbe
 from owncast_adapters.host.hardware import PsutilHardwareMonitor
 from owncast_adapters.markdown.page import MarkdownItPageRenderer
 from owncast_adapters.metrics.prometheus import PrometheusMetricsExporter
-from owncast_adapters.sqlite.stats_repository import SqliteStatsRepository
-from owncast_adapters.sqlite.webhook_repository import SqliteWebhookRepository
-from owncast_adapters.storage.logo import LocalLogoStore
-from owncast_adapters.webhooks.httpx_sender import HttpxWebhookSender
-from owncast_adapters.bus.inprocess import InProcessEventBus
 from owncast_adapters.render.chat_markdown import MarkdownChatRenderer
 from owncast_adapters.render.wordlist import WordListContentFilter
 from owncast_adapters.sqlite.chat_repository import SqliteChatRepository
 from owncast_adapters.sqlite.config_repository import SqliteConfigRepository
 from owncast_adapters.sqlite.database import Database
+from owncast_adapters.sqlite.stats_repository import SqliteStatsRepository
 from owncast_adapters.sqlite.user_repository import SqliteUserRepository
+from owncast_adapters.sqlite.webhook_repository import SqliteWebhookRepository
 from owncast_adapters.storage.emoji import LocalEmojiStore
 from owncast_adapters.storage.local import LocalVideoStorage
+from owncast_adapters.storage.logo import LocalLogoStore
 from owncast_adapters.storage.s3 import S3VideoStorage
 from owncast_adapters.storage.s3_bucket import S3Settings
 from owncast_adapters.system import RandomIds, SystemClock
 from owncast_adapters.timers import AsyncioScheduler
 from owncast_adapters.video.rtmp import RtmpServer
 from owncast_adapters.video.transcoder import PyAVTranscoder
+from owncast_adapters.webhooks.httpx_sender import HttpxWebhookSender
 from owncast_core import __version__
 from owncast_core.domain.config import Keys
 from owncast_core.domain.stats import GAUGES

@@ -18,10 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
+from dependency_injector import providers
 from starlette.routing import Route
 from websockets.asyncio.client import connect
-
-from dependency_injector import providers
 
 from owncast_adapters.auth.passwords import BcryptPasswordHasher
 from owncast_core.domain import webhooks as wh
@@ -254,13 +253,15 @@ async def test_setter_protocol_details(owncast: Running) -> None:
 
 async def test_changes_show_on_public_pages(owncast: Running) -> None:
     png = b"\x89PNG\r\n\x1a\n" + b"\x01" * 32
-    await owncast.admin_post("/api/admin/config/logo", {"value": "data:image/png;base64," + base64.b64encode(png).decode()})
+    logo = "data:image/png;base64," + base64.b64encode(png).decode()
+    await owncast.admin_post("/api/admin/config/logo", {"value": logo})
     assert (await owncast.client.get("/logo")).content == png
     r = await owncast.client.get("/logo/external")
     assert r.headers["content-type"] == "image/png" and r.content == png
     assert (owncast.data_dir / "logo.png").read_bytes() == png
     await owncast.admin_post("/api/admin/config/disablesearchindexing", {"value": True})
-    assert (await owncast.client.get("/robots.txt")).text == "User-agent: *\nDisallow: /admin\nDisallow: /api\nDisallow: /"
+    robots = (await owncast.client.get("/robots.txt")).text
+    assert robots == "User-agent: *\nDisallow: /admin\nDisallow: /api\nDisallow: /"
     assert (await owncast.client.get("/api/yp")).status_code == 404
     await owncast.admin_post("/api/admin/config/directoryenabled", {"value": True})
     await owncast.admin_post("/api/admin/config/streamtitle", {"value": "Tonight"})
@@ -341,7 +342,8 @@ async def test_access_tokens_and_bot_chat(owncast: Running) -> None:
     bearer = {"Authorization": f"Bearer {token['accessToken']}"}
     r = await owncast.client.post("/api/integrations/chat/send", headers=bearer, json={"body": "hello **world**"})
     assert r.json() == {"success": True, "message": "sent"}
-    assert (await owncast.client.post("/api/integrations/chat/send", headers=bearer, json={"body": ""})).status_code == 400
+    empty = await owncast.client.post("/api/integrations/chat/send", headers=bearer, json={"body": ""})
+    assert empty.status_code == 400
     r = await owncast.client.post("/api/integrations/chat/user", headers=bearer, json={"body": "x"})
     assert r.status_code == 400 and "no longer supported" in r.json()["message"]
     history = (await owncast.client.get("/api/integrations/chat", headers=bearer)).json()

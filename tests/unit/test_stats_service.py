@@ -53,7 +53,8 @@ class Rig:
     def make_stats(self) -> StatsService:
         return StatsService(repository=self.samples, viewers=self.viewers, config=self.config, stream=self.stream,
                             hardware=self.hardware, metrics=self.metrics,
-                            geoip=StaticGeoIPLookup({"203.0.113.5": GeoInfo("NL", "North Holland", "Europe/Amsterdam")}),
+                            geoip=StaticGeoIPLookup(
+                                {"203.0.113.5": GeoInfo("NL", "North Holland", "Europe/Amsterdam")}),
                             clock=self.clock, chat_counts=lambda: {"owncast_instance_active_chat_client_count": 4})
 
     async def go_online(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -58,9 +58,9 @@ def test_broadcaster_details_from_metadata() -> None:
     d = BroadcasterDetails.from_metadata(
         {"width": 1280.0, "height": 720.0, "framerate": 30.0, "videodatarate": 2500.0,
          "audiodatarate": 128.0, "videocodecid": 7.0, "audiocodecid": 10.0, "encoder": "obs-output module"},
-        remote_addr="1.2.3.4", connected_at=datetime.now(timezone.utc))
+        remote_addr="1.2.3.4", connected_at=datetime.now(UTC))
     assert (d.width, d.height, d.framerate, d.video_codec, d.audio_codec) == (1280, 720, 30.0, "H.264", "AAC")
     assert d.describe() == "1280x720@30 H.264/AAC from 1.2.3.4"
     silent = BroadcasterDetails.from_metadata({"width": 640, "videocodecid": 7}, remote_addr="x",
-                                              connected_at=datetime.now(timezone.utc))
+                                              connected_at=datetime.now(UTC))
     assert silent.has_video and not silent.has_audio and silent.audio_codec == "No audio"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -45,7 +45,7 @@ class Rig:
     def details(self) -> BroadcasterDetails:
         return BroadcasterDetails.from_metadata(
             {"width": 1280, "height": 720, "framerate": 30, "videocodecid": 7, "audiocodecid": 10},
-            remote_addr="1.2.3.4", connected_at=datetime(2000, 1, 1, tzinfo=timezone.utc),
+            remote_addr="1.2.3.4", connected_at=datetime(2000, 1, 1, tzinfo=UTC),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from datetime import datetime
 from typing import Any
@@ -42,7 +43,7 @@ class SqliteWebhookRepository:
         hook_id = await self._database.run(insert)
         return Webhook(id=hook_id, url=url, events=tuple(events), timestamp=timestamp, secret=secret)
 
-    async def list(self) -> list[Webhook]:
+    async def list(self) -> builtins.list[Webhook]:
         rows = await self._database.run(
             lambda db: db.execute(_SELECT + " ORDER BY id").fetchall())
         return [_webhook(row) for row in rows]
@@ -54,7 +55,7 @@ class SqliteWebhookRepository:
             raise NotFoundError(f"no webhook {webhook_id}")
         return _webhook(row)
 
-    async def for_event(self, event_type: str) -> list[Webhook]:
+    async def for_event(self, event_type: str) -> builtins.list[Webhook]:
         return [hook for hook in await self.list() if hook.wants(event_type)]
 
     async def delete(self, webhook_id: int) -> bool:

@@ -72,7 +72,8 @@ class LocalVideoStorage:
             return cached
         variant = rel.split("/", 1)[0]
         if variant.isdigit():
-            hit = self._segments.get(int(variant), {}).get(rel)
+            segments = self._segments.get(int(variant))
+            hit = segments.get(rel) if segments is not None else None
             if hit is not None:
                 return hit
         try:
@@ -101,8 +102,8 @@ class LocalVideoStorage:
             if not variant_dir.is_dir() or not playlist.exists():
                 continue
             listed = set(playlist_entries(playlist.read_text(errors="replace")))
-            cached = self._segments.get(int(variant_dir.name), {}) if variant_dir.name.isdigit() else {}
-            keep = listed | {Path(rel).name for rel in cached}
+            cached = self._segments.get(int(variant_dir.name)) if variant_dir.name.isdigit() else None
+            keep = listed | {Path(rel).name for rel in cached or ()}
             for segment in variant_dir.glob("*.ts"):
                 if segment.name not in keep:
                     segment.unlink(missing_ok=True)

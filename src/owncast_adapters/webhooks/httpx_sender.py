@@ -53,7 +53,7 @@ class HttpxWebhookSender:
         self._log = logger or logging.getLogger("owncast.webhooks")
 
     async def post(
-        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float  # noqa: ASYNC109
+        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float
     ) -> int:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -77,7 +77,7 @@ class HttpxWebhookSender:
             raise DeliveryFailed(str(exc)) from exc
         return response.status_code
 
-    async def _check_target(self, host: str, port: int, timeout: float) -> None:  # noqa: ASYNC109
+    async def _check_target(self, host: str, port: int, timeout: float) -> None:
         try:
             async with asyncio.timeout(timeout):
                 addresses = await self._resolve(host, port)

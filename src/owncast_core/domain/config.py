@@ -6,12 +6,13 @@ through the admin API. A key that was never written reads as its default here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Final, Mapping
+from typing import Any, Final
 
 from owncast_core.domain.stream import DEFAULT_LATENCY_LEVEL, DEFAULT_VARIANT
 
-DEFAULT_ADMIN_PASSWORD: Final = "abc123"
+DEFAULT_ADMIN_PASSWORD: Final = "abc123"  # noqa: S105 - Owncast's documented default
 DEFAULT_STREAM_KEY: Final = "abc123"
 
 DEFAULT_PAGE_CONTENT: Final = """# Welcome to Owncast!
@@ -46,7 +47,7 @@ class Keys:
     SOCIAL_HANDLES: Final = "social_handles"
     NSFW: Final = "nsfw"
     STREAM_KEYS: Final = "stream_keys"
-    ADMIN_PASSWORD_HASH: Final = "admin_password_key"
+    ADMIN_PASSWORD_HASH: Final = "admin_password_key"  # noqa: S105 - a key name, not a secret
     VIDEO_VARIANTS: Final = "video_stream_output_variants"
     LATENCY_LEVEL: Final = "video_latency_level"
     VIDEO_CODEC: Final = "video_codec"

@@ -5,9 +5,10 @@ Everything here is pure and synchronous. JSON shapes follow Owncast v0.2 (``mode
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULT_VIDEO_BITRATE_KBPS = 1200
 DEFAULT_FRAMERATE = 24

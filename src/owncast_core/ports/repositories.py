@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 JsonValue = Any
 """A value that round-trips through JSON (str, int, float, bool, None, list, dict)."""

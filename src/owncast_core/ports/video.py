@@ -8,8 +8,9 @@ a ``TranscoderListener`` (the stream service), which passes it on to ``VideoStor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from owncast_core.domain.stream import BroadcasterDetails, TranscodeJob
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
@@ -26,11 +27,11 @@ class WebhookRepository(Protocol):
     async def create(self, *, url: str, events: tuple[str, ...], secret: str,
                      timestamp: datetime) -> Webhook: ...
 
-    async def list(self) -> list[Webhook]: ...
+    async def list(self) -> builtins.list[Webhook]: ...
 
     async def get(self, webhook_id: int) -> Webhook: ...
 
-    async def for_event(self, event_type: str) -> list[Webhook]: ...
+    async def for_event(self, event_type: str) -> builtins.list[Webhook]: ...
 
     async def delete(self, webhook_id: int) -> bool: ...
 
@@ -50,5 +51,5 @@ class WebhookSender(Protocol):
     """
 
     async def post(
-        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float  # noqa: ASYNC109
+        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float
     ) -> int: ...

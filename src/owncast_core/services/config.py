@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import hmac
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from owncast_core.domain.config import DEFAULT_ADMIN_PASSWORD, DEFAULTS, Keys
 from owncast_core.domain.stream import LatencyLevel, StreamKey, StreamOutputVariant, latency_level

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Callable
 
 from owncast_core.domain.events import StreamOnline, StreamStarted, StreamStopped
 from owncast_core.domain.stream import BroadcasterDetails, StreamOutputVariant, TranscodeJob
@@ -20,8 +20,8 @@ from owncast_core.ports.clock import Clock, IdGenerator
 from owncast_core.ports.video import (
     SegmentInfo,
     StreamSink,
-    TranscodeSession,
     Transcoder,
+    TranscodeSession,
     VariantInfo,
     VideoStorage,
 )

@@ -120,7 +120,7 @@ class WebhookService:
         self._workers.clear()
         self._timers.clear()
 
-    async def wait_idle(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
+    async def wait_idle(self, timeout: float | None = None) -> None:
         """Return once nothing is queued, in flight or waiting for a retry (for tests)."""
         await asyncio.wait_for(self._idle.wait(), timeout)
 

@@ -7,30 +7,31 @@ adapter of its port; ``tests/contract/`` binds them.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import copy
 import hashlib
-import html as _html
 import hmac
+import html as _html
 import json
 import logging
 import os
 import re
 import shutil
-from datetime import datetime, timedelta, timezone
-from typing import Any, Awaitable, Callable, Mapping, Sequence
-
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from owncast_core.domain.chat import ApiUser, ChatRecord, ChatUser, HistoryEntry, IPBan
 from owncast_core.domain.geo import LOCALHOST, GeoInfo, is_local_address, parse_address
 from owncast_core.domain.stats import GAUGES, HardwareSample, TimestampedValue
-from owncast_core.domain.chat import ApiUser, ChatRecord, ChatUser, HistoryEntry, IPBan
 from owncast_core.domain.stream import TranscodeJob
 from owncast_core.domain.webhooks import Webhook
 from owncast_core.errors import NotFoundError, TranscoderGone, ValidationError
 from owncast_core.ports.bus import EventHandler
-from owncast_core.ports.repositories import JsonValue
 from owncast_core.ports.emoji import Emoji, EmojiFile
+from owncast_core.ports.repositories import JsonValue
 from owncast_core.ports.video import HlsFile, SegmentInfo, TranscoderListener, VariantInfo
 from owncast_core.services.log_history import LogHistoryBuffer
 
@@ -70,7 +71,7 @@ class FakeClock:
     """A ``Clock`` that only moves when told (``advance``)."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+        self._now = start or datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
         self._mono = 1000.0
 
     def now(self) -> datetime:
@@ -257,7 +258,7 @@ class FakeTranscodeSession:
         root = Path(self.job.output_dir)
         n = self._segments
         self._segments += 1
-        for index, variant in enumerate(self.job.variants):
+        for index in range(len(self.job.variants)):
             vdir = root / str(index)
             vdir.mkdir(parents=True, exist_ok=True)
             name = f"stream-{self.job.segment_prefix}-{n}.ts"
@@ -316,7 +317,7 @@ class InMemoryWebhookRepository:
         self._next += 1
         return hook
 
-    async def list(self) -> list[Webhook]:
+    async def list(self) -> builtins.list[Webhook]:
         return [self._hooks[k] for k in sorted(self._hooks)]
 
     async def get(self, webhook_id: int) -> Webhook:
@@ -325,7 +326,7 @@ class InMemoryWebhookRepository:
         except KeyError:
             raise NotFoundError(f"no webhook {webhook_id}") from None
 
-    async def for_event(self, event_type: str) -> list[Webhook]:
+    async def for_event(self, event_type: str) -> builtins.list[Webhook]:
         return [self._hooks[k] for k in sorted(self._hooks) if event_type in self._hooks[k].events]
 
     async def delete(self, webhook_id: int) -> bool:
@@ -345,9 +346,10 @@ class RecordingWebhookSender:
     names are lower-cased, ``content-type`` included, as a real receiver sees them.
     """
 
-    def __init__(self, answers: list[object] | None = None, routes: Mapping[str, object] | None = None) -> None:
-        self.answers = list(answers or [])
-        self.routes = dict(routes or {})
+    def __init__(self, answers: list[int | BaseException] | None = None,
+                 routes: Mapping[str, int | BaseException] | None = None) -> None:
+        self.answers: list[int | BaseException] = list(answers or [])
+        self.routes: dict[str, int | BaseException] = dict(routes or {})
         self.requests: list[tuple[str, bytes, dict[str, str]]] = []
 
     async def post(self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float) -> int:
@@ -359,7 +361,7 @@ class RecordingWebhookSender:
             answer = self.answers.pop(0) if self.answers else 200
         if isinstance(answer, BaseException):
             raise answer
-        return int(answer)  # type: ignore[call-overload]
+        return answer
 
 
 class InMemoryStatsRepository:
@@ -369,7 +371,7 @@ class InMemoryStatsRepository:
         self._samples: list[tuple[datetime, int]] = []
 
     async def add_viewer_count(self, at: datetime, count: int) -> None:
-        self._samples.append((at.astimezone(timezone.utc), int(count)))
+        self._samples.append((at.astimezone(UTC), int(count)))
         self._samples.sort(key=lambda s: s[0])
 
     async def viewer_counts(self, since: datetime) -> list[TimestampedValue]:
@@ -547,7 +549,7 @@ class InMemoryUserRepository:
 
     async def disabled_users(self) -> list[ChatUser]:
         found = [u for u in self._users.values() if u.disabled_at is not None and not u.is_bot]
-        return sorted(found, key=lambda u: u.disabled_at)
+        return sorted(found, key=lambda u: u.disabled_at or datetime.min.replace(tzinfo=UTC))
 
     async def moderators(self) -> list[ChatUser]:
         found = [u for u in self._users.values() if u.is_moderator and not u.is_bot]

@@ -11,13 +11,12 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute
 
 from owncast_core.ports.clock import Clock
-from owncast_core.services.config import ConfigService
-from owncast_core.services.stream import StreamService
 from owncast_core.ports.emoji import EmojiStore
 from owncast_core.services.chat import ChatService
+from owncast_core.services.config import ConfigService
+from owncast_core.services.stream import StreamService
 from owncast_core.services.viewers import ViewerService
-from owncast_runners.web import admin, assets, hls, pages, status
-from owncast_runners.web import chat_api, chat_ws, emoji, moderation
+from owncast_runners.web import admin, assets, chat_api, chat_ws, emoji, hls, moderation, pages, status
 from owncast_runners.web.admin_api import AdminApi
 from owncast_runners.web.admin_api import routes as admin_api_routes
 

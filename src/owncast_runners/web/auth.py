@@ -7,7 +7,7 @@ import base64
 import binascii
 import functools
 import hmac
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response

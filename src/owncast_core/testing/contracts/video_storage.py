@@ -183,7 +183,7 @@ class VideoStorageContract:
 
 
 async def eventually(fetch: Fetch, path: str, *, containing: bytes = b"",
-                     timeout: float = 10.0) -> bytes:  # noqa: ASYNC109
+                     timeout: float = 10.0) -> bytes:
     """Poll ``fetch`` until the file is visible (uploading storages publish asynchronously) and
     contains ``containing``; raise ``AssertionError`` after ``timeout`` seconds."""
     deadline = asyncio.get_running_loop().time() + timeout
