@@ -75,7 +75,8 @@ def dig(doc: dict[str, Any], path: str) -> Any:
 VARIANT = {"videoPassthrough": False, "audioPassthrough": True, "videoBitrate": 3000, "audioBitrate": 0,
            "framerate": 42, "cpuUsageLevel": 3, "scaledWidth": 1280, "scaledHeight": 720}
 S3 = {"enabled": True, "endpoint": "https://s3.example.com", "accessKey": "AK", "secret": "SK", "bucket": "b",
-      "region": "us-east-1", "acl": "public-read", "forcePathStyle": True, "pathPrefix": "live"}
+      "region": "us-east-1", "acl": "public-read", "forcePathStyle": True, "pathPrefix": "live",
+      "servingEndpoint": "https://cdn.example.com"}
 
 # (setter, value sent, serverconfig path, expected value there, bad values)
 ROUND_TRIPS: list[tuple[str, Any, str, Any, list[Any]]] = [
@@ -110,7 +111,8 @@ ROUND_TRIPS: list[tuple[str, Any, str, Any, list[Any]]] = [
     ("video/codec", "h264_nvenc", "videoCodec", "h264_nvenc", ["", "h264_nonsense", 5]),
     ("s3", S3, "s3", S3, [{"enabled": True}, {"enabled": True, "endpoint": "not a url", "accessKey": "a",
                                                 "secret": "b", "region": "r", "bucket": "b"},
-                          {**S3, "bucket": ""}, {**S3, "region": ""}, {**S3, "secret": ""}, "s3", {"enabled": "yes"}]),
+                          {**S3, "bucket": ""}, {**S3, "region": ""}, {**S3, "secret": ""}, "s3", {"enabled": "yes"},
+                          {**S3, "servingEndpoint": "not a url"}]),
     ("externalactions", [{"url": "https://x.example", "title": "Donate", "description": "d", "icon": "",
                           "color": "#fff", "openExternally": True}], "externalActions",
      [{"url": "https://x.example", "title": "Donate", "description": "d", "icon": "", "color": "#fff",

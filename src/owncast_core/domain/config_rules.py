@@ -219,9 +219,12 @@ def parse_s3(value: Any) -> dict[str, Any]:
     """Owncast's ``models.S3`` as stored: strings omitted when empty, the two flags always there."""
     message = "unable to update s3 config with provided values"
     config = _fields(_object(value, message), message, flags=("enabled", "forcePathStyle"),
-                     strings=("endpoint", "accessKey", "secret", "bucket", "region", "acl", "pathPrefix"))
+                     strings=("endpoint", "accessKey", "secret", "bucket", "region", "acl", "pathPrefix",
+                              "servingEndpoint"))
     out = _omit_empty({k: v.strip() if isinstance(v, str) else v for k, v in config.items()})
     if out["enabled"]:
+        if out.get("servingEndpoint") and not is_valid_url(out["servingEndpoint"]):
+            raise ValidationError("s3 servingEndpoint must be a URL")
         if not is_valid_url(out.get("endpoint", "")):
             raise ValidationError("s3 support requires an endpoint")
         if not out.get("accessKey") or not out.get("secret"):
