@@ -172,3 +172,16 @@ def test_playback_report_validation() -> None:
 async def test_prometheus_refreshes_gauges(rig: Rig) -> None:
     text, content_type = rig.stats.prometheus()
     assert b"owncast_instance_cpu_usage" in text and content_type.startswith("text/plain")
+
+
+async def test_last_disconnect_time_survives_a_restart(rig: Rig, tmp_path: Path) -> None:
+    await rig.go_online()
+    await rig.stream.disconnect()
+    ended = rig.stream.status().last_disconnect_time
+    assert ended is not None
+    await rig.stats.save_peaks_job()
+
+    restarted = Rig(tmp_path)
+    restarted.config = rig.config  # the same stored configuration, a new stream service
+    await restarted.make_stats().restore_peaks()
+    assert restarted.stream.status().last_disconnect_time == ended

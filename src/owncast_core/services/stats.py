@@ -91,6 +91,7 @@ class StatsService:
             session=self._config.number(Keys.PEAK_VIEWERS_SESSION),
             saved_at=_parse_time(saved),
         )
+        self._stream.restore_last_disconnect(_parse_time(self._config.get(Keys.LAST_DISCONNECT_TIME)))
 
     async def save_peaks_job(self) -> None:
         """Persist the peaks and the last disconnect time (Owncast: every minute)."""

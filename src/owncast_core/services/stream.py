@@ -142,6 +142,12 @@ class StreamService:
             outputs=b.outputs if b else self._last_outputs,
         )
 
+    def restore_last_disconnect(self, when: datetime | None) -> None:
+        """Set ``last_disconnect_time`` saved by a previous run (start-up only; ignored while a
+        broadcast runs or once this process has seen a disconnect)."""
+        if self._broadcast is None and self._last_disconnect is None and self._last_connect is None:
+            self._last_disconnect = when
+
     async def wait_offline(self, timeout: float | None = None) -> None:
         """Return once no broadcast is running (raises ``TimeoutError`` after ``timeout``)."""
         await asyncio.wait_for(self._offline_event.wait(), timeout)
