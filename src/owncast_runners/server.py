@@ -18,13 +18,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
 
 from owncast_core.domain.config import Keys
 from owncast_core.services.config import ConfigService
 from owncast_runners.container import Container
 from owncast_runners.settings import Settings
+from owncast_runners.web import front_server
 from owncast_runners.web.chat_ws import configure_hypercorn, raise_open_file_limit
 
 log = logging.getLogger("owncast")
@@ -78,11 +78,11 @@ class OwncastServer:
         hyper.errorlog = logging.getLogger("hypercorn.error")
         hyper.graceful_timeout = 2.0
         hyper.keep_alive_timeout = 75.0
-        hyper.bind = [f"fd://{s.fileno()}" for s in self._sockets]
         configure_hypercorn(hyper)  # chat websocket pings and read deadline
         app = c.web_app()
-        self._web_task = asyncio.create_task(
-            serve(app, hyper, shutdown_trigger=self._web_shutdown.wait, mode="asgi"),  # type: ignore[arg-type]
+        self._web_task = asyncio.create_task(  # /hls/* answered by the front, the rest by Hypercorn
+            front_server.serve(app, hyper, self._sockets, stream=c.stream(), viewers=c.viewers(),
+                               shutdown_trigger=self._web_shutdown.wait),
             name="web",
         )
 
@@ -129,7 +129,7 @@ class OwncastServer:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._web_task, timeout=5)
         for sock in self._sockets:
-            with contextlib.suppress(OSError):  # Hypercorn may already have closed the fd it served
+            with contextlib.suppress(OSError):  # normally already closed by the web task
                 sock.close()
         with contextlib.suppress(Exception):
             await stream.storage.close()
