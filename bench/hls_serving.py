@@ -105,7 +105,7 @@ def run_ours(root: Path, seconds: int) -> dict[str, float]:
         try:
             wait_http(base + "/hls/0/stream.m3u8")
         except RuntimeError:
-            sys.exit("nginx did not start:\n" + (root / "nginx-error.log").read_text(errors="replace"))
+            sys.exit("owncast-py did not start")
         return measure(base + "/hls", seconds)
     finally:
         proc.terminate()
