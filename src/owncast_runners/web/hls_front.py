@@ -3,7 +3,7 @@
 Every accepted web connection starts here (``HlsFrontProtocol``). While the client sends only
 ``GET``/``HEAD /hls/<path>`` requests without a body, they are answered straight from
 ``stream.storage`` with the reply ``owncast_runners.web.hls.lookup`` builds (the same reply
-``HlsShortcut`` sends over ASGI), written with ``transport.write``. That skips Hypercorn's
+``HlsShortcut`` sends over ASGI), written to the transport (see below). That skips Hypercorn's
 per-request machinery (h11, a task per request, ASGI events, the stream writer), which was where
 the HLS request rate went.
 
