@@ -463,7 +463,7 @@ def main() -> None:
                 kb = asyncio.run(deflate_idle_kb(proc.pid, port, token, args.deflate_clients))
                 print(
                     f"owncast-py idle memory with permessage-deflate clients: {kb:.1f} KB per connection "
-                    f"({args.deflate_clients} clients; Hypercorn always accepts the extension)"
+                    f"({args.deflate_clients} clients offering it; the web front declines the extension)"
                 )
             finally:
                 stop(proc)

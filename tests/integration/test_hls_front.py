@@ -457,3 +457,15 @@ async def test_segments_to_a_full_socket_arrive_whole_and_in_order(tmp_path: Pat
     finally:
         writer.close()
         transport.close()
+
+
+async def test_websocket_compression_offered_by_browsers_is_declined(owncast: Running) -> None:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{owncast.port}") as http:
+        token = (await http.post("/api/chat/register", json={"displayName": "Grace"})).json()["accessToken"]
+    # The websockets client offers permessage-deflate like a browser does.
+    async with connect(f"ws://127.0.0.1:{owncast.port}/ws?accessToken={token}") as ws:
+        assert ws.response is not None
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+        async with asyncio.timeout(10):
+            info = json.loads(await ws.recv())
+        assert info["type"] == "CONNECTED_USER_INFO"

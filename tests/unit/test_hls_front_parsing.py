@@ -140,3 +140,14 @@ def test_hypercorn_lifespan_context_and_app_wrapper() -> None:
     source = inspect.getsource(tcp_server.TCPServer._idle_timeout)
     assert "self.context.terminated.wait()" in source  # idle keep-alive connections close on it
     assert parameters(wrap_app) == ["app", "wsgi_max_body_size", "mode"]
+
+
+def test_websocket_extensions_are_stripped_only_from_upgrades() -> None:
+    from owncast_runners.web.front_server import strip_websocket_extensions
+
+    upgrade = (b"GET /ws?accessToken=t HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\nSec-WebSocket-Key: k\r\n")
+    stripped = strip_websocket_extensions(upgrade)
+    assert b"permessage-deflate" not in stripped and b"Sec-WebSocket-Key: k\r\n" in stripped
+    plain = b"GET /api/status HTTP/1.1\r\nHost: h\r\nSec-WebSocket-Extensions: x\r\n"
+    assert strip_websocket_extensions(plain) == plain

@@ -37,6 +37,57 @@ SWEEP_SECONDS = 5.0
 READER_LIMIT = 2**16  # asyncio.start_server's default, what Hypercorn's connections get
 
 
+class DeclineWebSocketCompression(asyncio.StreamReader):
+    """A ``StreamReader`` that removes ``Sec-WebSocket-Extensions`` from a connection's first
+    request head when that request is a WebSocket upgrade, so the server declines
+    permessage-deflate (RFC 7692 lets a server decline; Owncast never compresses).
+
+    Hypercorn always accepts compression when a client offers it, and browsers always offer it:
+    measured, a compressed chat socket held about 127 KB of zlib state against 28 KB without,
+    and every frame of the fan-out was compressed once per client. Only the first head is looked
+    at (WebSocket upgrades open their own connection); after it, or after ``FIRST_HEAD_LIMIT``
+    bytes without one, data passes through untouched.
+    """
+
+    FIRST_HEAD_LIMIT = 16384
+
+    def __init__(self, *, limit: int, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(limit=limit, loop=loop)
+        self._head: bytearray | None = bytearray()
+
+    def feed_data(self, data: bytes) -> None:
+        if self._head is None:
+            super().feed_data(data)
+            return
+        self._head += data
+        end = self._head.find(b"\r\n\r\n")
+        if end < 0 and len(self._head) < self.FIRST_HEAD_LIMIT:
+            return
+        buffered, self._head = bytes(self._head), None
+        if end >= 0:
+            buffered = strip_websocket_extensions(buffered[:end + 2]) + buffered[end + 2:]
+        super().feed_data(buffered)
+
+    def feed_eof(self) -> None:
+        if self._head is not None:
+            buffered, self._head = bytes(self._head), None
+            if buffered:
+                super().feed_data(buffered)
+        super().feed_eof()
+
+
+def strip_websocket_extensions(head: bytes) -> bytes:
+    """``head`` (request line and header lines, each ending in CRLF) without any
+    ``Sec-WebSocket-Extensions`` line if it carries ``Upgrade: websocket``; else unchanged."""
+    lines = head.split(b"\r\n")
+    lowered = [line.lower() for line in lines]
+    if not any(line.startswith(b"upgrade:") and b"websocket" in line for line in lowered):
+        return head
+    kept = [line for line, low in zip(lines, lowered, strict=True)
+            if not low.startswith(b"sec-websocket-extensions:")]
+    return b"\r\n".join(kept)
+
+
 class HypercornHandoff:
     """Serves handed-off connections with Hypercorn's ``TCPServer``, one task each."""
 
@@ -51,7 +102,7 @@ class HypercornHandoff:
         """Give ``transport`` a stream reader pre-fed with ``data`` and a writer, as
         ``asyncio.start_server`` would have, and let Hypercorn serve it from here."""
         loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader(limit=READER_LIMIT, loop=loop)
+        reader = DeclineWebSocketCompression(limit=READER_LIMIT, loop=loop)
         protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
         transport.set_protocol(protocol)
         protocol.connection_made(transport)
