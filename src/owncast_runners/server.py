@@ -21,6 +21,7 @@ from typing import Any
 from hypercorn.config import Config as HypercornConfig
 
 from owncast_core.domain.config import Keys
+from owncast_core.errors import OwncastError
 from owncast_core.services.config import ConfigService
 from owncast_runners.container import Container
 from owncast_runners.settings import Settings
@@ -159,6 +160,8 @@ class OwncastServer:
                 await asyncio.sleep(seconds)
                 try:
                     await job()
+                except OwncastError as exc:  # expected trouble (S3 down, disk full): one clear line
+                    log.warning("background job %s failed: %s", name, exc)
                 except Exception:
                     log.exception("background job %s failed", name)
 
