@@ -20,8 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, SupportsIndex
 
 from hypercorn.asyncio.lifespan import Lifespan
 from hypercorn.asyncio.tcp_server import TCPServer
@@ -55,11 +55,11 @@ class DeclineWebSocketCompression(asyncio.StreamReader):
         super().__init__(limit=limit, loop=loop)
         self._head: bytearray | None = bytearray()
 
-    def feed_data(self, data: bytes) -> None:
+    def feed_data(self, data: Iterable[SupportsIndex]) -> None:
         if self._head is None:
             super().feed_data(data)
             return
-        self._head += data
+        self._head += bytes(data)
         end = self._head.find(b"\r\n\r\n")
         if end < 0 and len(self._head) < self.FIRST_HEAD_LIMIT:
             return
