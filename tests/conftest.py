@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -9,8 +10,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -42,6 +45,27 @@ class OwncastProcess:
     @property
     def rtmp_url(self) -> str:
         return f"rtmp://127.0.0.1:{self.rtmp_port}/live"
+
+    def configure(self, values: dict[str, Any]) -> OwncastProcess:
+        """Write runtime config into this server's database before it starts (through the
+        container, as the server itself opens it)."""
+        from owncast_runners.container import Container
+        from owncast_runners.settings import Settings
+
+        async def write() -> None:
+            container = Container(settings=Settings(data_dir=self.data_dir))
+            database = container.database()
+            await database.open()
+            try:
+                await container.config_repository().set_many(values)
+            finally:
+                await database.close()
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Its own thread: the caller may have an event loop running (Playwright's sync API does).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, write()).result()
+        return self
 
     def start(self, timeout: float = 30.0) -> OwncastProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -8,13 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,72 +19,6 @@ from websockets.exceptions import ConnectionClosed
 pytestmark = pytest.mark.integration
 ADMIN = ("admin", "abc123")
 GAP = 0.75  # stay under the flood guard (about 1.5 messages/s)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.web_port = free_port()
-        self.rtmp_port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = data_dir.parent / f"owncast-{self.web_port}.log"
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.web_port}"
-
-    def start(self) -> Server:
-        cmd = [
-            sys.executable,
-            "-m",
-            "owncast_runners.cli",
-            "serve",
-            "--data-dir",
-            str(self.data_dir),
-            "--web-host",
-            "127.0.0.1",
-            "--rtmp-host",
-            "127.0.0.1",
-            "--web-port",
-            str(self.web_port),
-            "--rtmp-port",
-            str(self.rtmp_port),
-        ]
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log.read_text()
-            try:
-                if httpx.get(self.url + "/api/status", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise AssertionError("owncast did not start:\n" + self.log.read_text())
-
-    def stop(self) -> int:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return int(self.proc.returncode)
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    started = Server(tmp_path / "data").start()
-    yield started
-    assert started.stop() == 0, started.log.read_text()[-3000:]
 
 
 class Inbox:
@@ -121,7 +50,7 @@ class Inbox:
         await asyncio.sleep(GAP)
 
 
-async def open_inbox(server: Server, token: str) -> Inbox:
+async def open_inbox(server: Any, token: str) -> Inbox:
     ws = await connect(
         f"ws://127.0.0.1:{server.web_port}/ws?accessToken={token}"
     )  # deflate offered, as browsers
@@ -130,7 +59,8 @@ async def open_inbox(server: Server, token: str) -> Inbox:
     return inbox
 
 
-async def test_two_users_chat_rename_get_moderated_and_views_agree(server: Server) -> None:
+async def test_two_users_chat_rename_get_moderated_and_views_agree(owncast: Any) -> None:
+    server = owncast
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
         ada = (await http.post("/api/chat/register", json={"displayName": "Ada"})).json()
         bob = (await http.post("/api/chat/register", json={"displayName": "Bob"})).json()
@@ -191,8 +121,8 @@ async def test_two_users_chat_rename_get_moderated_and_views_agree(server: Serve
         await ada_in.ws.close()
 
 
-async def test_a_clean_shutdown_keeps_every_message_a_client_saw(tmp_path: Path) -> None:
-    first = Server(tmp_path / "data").start()
+async def test_a_clean_shutdown_keeps_every_message_a_client_saw(tmp_path: Path, make_owncast: Any) -> None:
+    first = make_owncast(data_dir=tmp_path / "data").start()
     async with httpx.AsyncClient(base_url=first.url, timeout=10) as http:
         ada = (await http.post("/api/chat/register", json={"displayName": "Ada"})).json()
     inbox = await open_inbox(first, ada["accessToken"])
@@ -200,7 +130,7 @@ async def test_a_clean_shutdown_keeps_every_message_a_client_saw(tmp_path: Path)
         await inbox.send({"type": "CHAT", "body": f"last words {n}"})
     seen = [e["id"] for e in await inbox.wait_for("CHAT", 3)]
     assert await asyncio.to_thread(first.stop) == 0
-    again = Server(tmp_path / "data").start()
+    again = make_owncast(data_dir=tmp_path / "data").start()
     try:
         async with httpx.AsyncClient(base_url=again.url, timeout=10) as http:
             history = (await http.get("/api/chat", params={"accessToken": ada["accessToken"]})).json()

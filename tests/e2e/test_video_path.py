@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import socket
@@ -14,26 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from owncast_adapters.sqlite.config_repository import SqliteConfigRepository
-from owncast_adapters.sqlite.database import Database
 from owncast_core.domain.config import Keys
 
 pytestmark = pytest.mark.integration
-
-
-def preconfigure(data_dir: Path, values: dict[str, Any]) -> None:
-    """Write runtime config into the server's database before it starts."""
-
-    async def write() -> None:
-        db = Database(data_dir / "owncast.db")
-        await db.open()
-        try:
-            await SqliteConfigRepository(database=db).set_many(values)
-        finally:
-            await db.close()
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(write())
 
 
 def get(url: str) -> httpx.Response:
@@ -94,7 +76,7 @@ def test_default_key_goes_live_and_serves_decodable_hls(owncast: Any, publish: A
 
 def test_two_variant_ladder_has_aligned_keyframes(make_owncast: Any, publish: Any, tmp_path: Path) -> None:
     server = make_owncast()
-    preconfigure(server.data_dir, {
+    server.configure({
         Keys.VIDEO_VARIANTS: [
             {"videoBitrate": 600, "framerate": 30, "cpuUsageLevel": 0, "scaledHeight": 240},
             {"videoBitrate": 200, "framerate": 15, "cpuUsageLevel": 0, "scaledHeight": 120},

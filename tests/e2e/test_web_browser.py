@@ -8,14 +8,12 @@ go to a temporary directory, so a test run leaves the work tree clean).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -68,26 +66,6 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def preconfigure(data_dir: Path, values: dict[str, Any]) -> None:
-    """Write runtime config into the server's database before it starts (through the container)."""
-    from owncast_runners.container import Container
-    from owncast_runners.settings import Settings
-
-    async def write() -> None:
-        container = Container(settings=Settings(data_dir=data_dir))
-        database = container.database()
-        await database.open()
-        try:
-            await container.config_repository().set_many(values)
-        finally:
-            await database.close()
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    # Playwright's sync API keeps an event loop running in this thread: use another one.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, write()).result()
-
-
 def wait_until(page: Any, check: Callable[[], bool], timeout: float, what: str) -> None:
     """Poll ``check``; waiting through the page lets Playwright deliver its events meanwhile."""
     deadline = time.monotonic() + timeout
@@ -109,7 +87,7 @@ def screenshot(page: Any, name: str) -> None:
 
 def test_viewer_page_goes_live_plays_and_reports(browser: Any, make_owncast: Any, publish: Any) -> None:
     server = make_owncast()
-    preconfigure(server.data_dir, {Keys.VIDEO_VARIANTS: TWO_VARIANTS, Keys.LATENCY_LEVEL: 0,
+    server.configure({Keys.VIDEO_VARIANTS: TWO_VARIANTS, Keys.LATENCY_LEVEL: 0,
                                    Keys.STREAM_TITLE: "Browser test stream"})
     server.start()
     context = browser.new_context(viewport=DESKTOP)
