@@ -12,8 +12,10 @@ and a 2-variant ladder (Owncast defaults: 1200 kbps @24 fps veryfast with audio 
 CPU is measured on the child processes (``RUSAGE_CHILDREN`` deltas around each run); the
 parent's own CPU for feeding ours is printed separately. Prints CPU seconds per media second,
 the realtime factor and the ratio ours/cli. Runs alternate (cli, ours, cli, ...) and the
-best of ``--repeat`` is kept, since other load on the machine only adds CPU time. Usage:
-``python bench/transcode.py [--seconds 20] [--repeat 3]``.
+best of ``--repeat`` is kept, since other load on the machine only adds CPU time; the ratio of
+medians and the median of paired ratios (each ours run against the cli run just before it)
+are printed too, as the machine's noise is larger than the differences measured. Usage:
+``python bench/transcode.py [--seconds 20] [--repeat 5]``.
 """
 
 from __future__ import annotations
@@ -168,7 +170,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=int, default=20, help="length of the test input")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per configuration (alternating)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per configuration (alternating)")
     args = parser.parse_args()
     latency = latency_level(2)
     runners = {"cli": run_cli, "ours": run_ours}
@@ -197,9 +199,12 @@ def main() -> None:
             medians = statistics.median(r.child_cpu for r in runs["ours"]) / statistics.median(
                 r.child_cpu for r in runs["cli"]
             )
+            # Each ours run against the cli run just before it: both met about the same load.
+            pairs = zip(runs["ours"], runs["cli"], strict=True)
+            paired = statistics.median(o.child_cpu / c.child_cpu for o, c in pairs)
             print(f"{name:<11} ours/cli CPU: {ours.child_cpu / cli.child_cpu:.3f} "
                   f"(with the parent's feeding: {(ours.child_cpu + ours.parent_cpu) / cli.child_cpu:.3f}; "
-                  f"ratio of medians: {medians:.3f})")  # fmt: skip
+                  f"ratio of medians: {medians:.3f}; median of paired ratios: {paired:.3f})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -23,8 +23,12 @@ def make_flv(
     video: bool = True,
     audio: bool = True,
     gop: int | None = None,
+    bframes: int = 0,
+    x264_params: str = "",
 ) -> Path:
-    """Write a test-pattern (H.264) + tone (AAC) FLV with the ffmpeg CLI; returns ``path``."""
+    """Write a test-pattern (H.264) + tone (AAC) FLV with the ffmpeg CLI; returns ``path``.
+    ``bframes``: B-frames between references (non-reference ones, as OBS's x264 sends);
+    ``x264_params``: more ``-x264-params`` (``:``-separated)."""
     cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
     if video:
         cmd += ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}"]
@@ -33,6 +37,11 @@ def make_flv(
     cmd += ["-t", str(seconds)]
     if video:
         cmd += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", str(gop or rate * 2)]
+        params = [p for p in (x264_params, "b-pyramid=none:b-adapt=0" if bframes else "") if p]
+        if bframes:
+            cmd += ["-bf", str(bframes)]
+        if params:
+            cmd += ["-x264-params", ":".join(params)]
     if audio:
         cmd += ["-c:a", "aac", "-b:a", "64k"]
     cmd += ["-f", "flv", str(path)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import os
 import random
 import re
@@ -450,6 +451,62 @@ async def test_file_size_limit_is_treated_as_disk_full(tmp_path: Path, media: Me
     job = make_job(out, StreamOutputVariant(framerate=30, video_bitrate=2000, cpu_usage_level=0))
     rec = await run_until_exit(job, media.av, file_size_limit(96 * 1024))
     assert_disk_full_reported(rec, out)
+
+
+def undecoded_frames(caplog: pytest.LogCaptureFixture) -> tuple[int, int]:
+    """``(decoded, left undecoded)`` from the child's end-of-input log line."""
+    found = re.search(r"video: (\d+) frames decoded, (\d+) left undecoded", caplog.text)
+    assert found, caplog.text
+    return int(found.group(1)), int(found.group(2))
+
+
+async def test_frames_every_variant_drops_are_not_decoded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    flv = make_flv(tmp_path / "bframes.flv", bframes=2)  # 120 frames @30, two of three non-reference
+    out = tmp_path / "hls"
+    job = make_job(
+        out,
+        StreamOutputVariant(framerate=24, video_bitrate=600, cpu_usage_level=0),
+        StreamOutputVariant(framerate=15, scaled_height=180, video_bitrate=300, cpu_usage_level=0),
+        latency=KEEP_ALL,
+    )
+    with caplog.at_level(logging.INFO):
+        rec = await transcode(job, flv)
+    assert rec.returncode == 0
+    decoded, undecoded = undecoded_frames(caplog)
+    # 24 of every 30 frames are shown (the 15 fps variant uses a subset of them): of the 24
+    # dropped, the non-reference ones need no decoding; the output loses no frame.
+    assert decoded + undecoded == 120 and 8 <= undecoded <= 24
+    for variant, fps in ((0, 24), (1, 15)):
+        listed = playlist_segments(out / str(variant) / "stream.m3u8")
+        frames = sum(decoded_video_frames(out / str(variant) / name) for name in listed)
+        assert frames == pytest.approx(120 * fps / 30, abs=1)
+
+
+async def test_passthrough_decodes_only_keyframes_for_the_thumbnail(
+    tmp_path: Path, media: Media, caplog: pytest.LogCaptureFixture
+) -> None:
+    thumbnail = tmp_path / "thumbnail.jpg"
+    job = make_job(tmp_path / "hls", StreamOutputVariant(video_passthrough=True), thumbnail=thumbnail)
+    with caplog.at_level(logging.INFO):
+        rec = await transcode(job, media.av)
+    assert rec.of("thumbnail") == [str(thumbnail)]
+    assert streams_of(thumbnail)["video"]["codec_name"] == "mjpeg"
+    assert undecoded_frames(caplog) == (2, 118)  # a keyframe every 2 s of the 4 s input
+
+
+async def test_a_stream_without_keyframes_is_decoded_fully_after_a_while(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Periodic intra refresh: one IDR frame at the start, then none (recovery points only).
+    flv = make_flv(tmp_path / "refresh.flv", seconds=25, size="160x90", audio=False, x264_params="intra-refresh=1")
+    thumbnail = tmp_path / "thumbnail.jpg"
+    job = make_job(tmp_path / "hls", StreamOutputVariant(video_passthrough=True), thumbnail=thumbnail, has_audio=False)
+    with caplog.at_level(logging.INFO):
+        rec = await transcode(job, flv)
+    assert rec.returncode == 0 and thumbnail.exists()
+    assert "no keyframe in 600 video packets: decoding every frame" in caplog.text
+    decoded, undecoded = undecoded_frames(caplog)
+    assert decoded + undecoded == 750 and decoded >= 750 - 600
 
 
 async def test_thumbnail_is_written(tmp_path: Path, media: Media) -> None:

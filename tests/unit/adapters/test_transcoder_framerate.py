@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from owncast_adapters.video.transcoder.framerate import FrameRateConverter, SlotPlan
+from owncast_adapters.video.transcoder.framerate import DropPredictor, FrameRateConverter, SlotPlan
 from owncast_adapters.video.transcoder.scaling import output_size
 
 MS = Fraction(1, 1000)
@@ -90,3 +90,93 @@ def test_output_size(source: tuple[int, int], wanted: tuple[int, int], expected:
 def test_output_size_needs_a_source_size() -> None:
     with pytest.raises(ValueError):
         output_size(0, 0, 0, 360)
+
+
+# -- DropPredictor: skipping the decode of frames every converter drops changes nothing -----
+
+
+def decode_order(times: list[int], pattern: str) -> list[tuple[int, bool]]:
+    """``(pts, is_reference)`` in H.264 decode order for frames at ``times``.
+
+    ``"ibbp"``: two non-reference B-frames between references (OBS's x264 default);
+    ``"pyramid"``: three B-frames, the middle one a reference (x264's b-pyramid);
+    ``"ip"``: no B-frames."""
+    group = {"ip": 1, "ibbp": 3, "pyramid": 4}[pattern]
+    order: list[tuple[int, bool]] = [(times[0], True)]
+    for start in range(1, len(times), group):
+        chunk = times[start : start + group]
+        order.append((chunk[-1], True))  # the forward reference comes first
+        middle = chunk[:-1]
+        if pattern == "pyramid" and len(middle) == 3:
+            order += [(middle[1], True), (middle[0], False), (middle[2], False)]
+        else:
+            order += [(t, False) for t in middle]
+    return order
+
+
+def transcode_plans(
+    packets: list[tuple[int, bool]], rates: list[int], *, skip: bool, delay: int = 3
+) -> tuple[list[list[tuple[int, SlotPlan]]], int]:
+    """Per rate, the ``(pts, plan)`` of every frame its converter keeps, and how many packets
+    were not decoded, with a decoder that outputs in timestamp order after ``delay`` frames."""
+    converters = [FrameRateConverter(fps, MS) for fps in rates]
+    kept: list[list[tuple[int, SlotPlan]]] = [[] for _ in rates]
+    predictor = DropPredictor(rates, MS)
+    waiting: list[int] = []
+    skipped = 0
+
+    def output(pts: int) -> None:
+        predictor.origin(pts)
+        for converter, plans in zip(converters, kept, strict=True):
+            plan = converter.push(pts)
+            if plan is not None:
+                plans.append((pts, plan))
+
+    for pts, is_reference in packets:
+        if skip and predictor.droppable(pts) and not is_reference:
+            skipped += 1
+            continue
+        waiting.append(pts)
+        if len(waiting) > delay:
+            waiting.sort()
+            output(waiting.pop(0))
+    for pts in sorted(waiting):
+        output(pts)
+    return kept, skipped
+
+
+@pytest.mark.parametrize("pattern", ["ibbp", "pyramid", "ip"])
+@pytest.mark.parametrize(
+    ("in_fps", "rates"),
+    [(30, [24]), (60, [30]), (60, [24]), (29.97, [24]), (30, [24, 15]), (30, [30]), (30, [24, 30]), (25, [24])],
+)
+def test_skipping_droppable_frames_keeps_every_output_frame(in_fps: float, rates: list[int], pattern: str) -> None:
+    packets = decode_order(flv_times(in_fps, 600), pattern)
+    expected, _ = transcode_plans(packets, rates, skip=False)
+    kept, skipped = transcode_plans(packets, rates, skip=True)
+    assert kept == expected
+    if pattern != "ip" and all(fps < in_fps * 0.9 for fps in rates):
+        assert skipped > 0  # the saving happens where frames are dropped
+    if any(fps >= in_fps for fps in rates):
+        assert skipped == 0  # a variant at the full rate needs every frame
+
+
+def test_a_timestamp_reset_stops_the_prediction_and_keeps_output_frames() -> None:
+    times = flv_times(30, 300) + flv_times(30, 300, start=100)  # the publisher restarted its clock
+    packets = decode_order(times, "ibbp")
+    expected, _ = transcode_plans(packets, [24], skip=False)
+    kept, skipped = transcode_plans(packets, [24], skip=True)
+    assert kept == expected
+    _, skipped_before_reset = transcode_plans(decode_order(times[:300], "ibbp"), [24], skip=True)
+    assert 0 < skipped <= skipped_before_reset + 1  # given up after the reset
+
+
+def test_nothing_is_droppable_before_the_first_frame_or_without_timestamps() -> None:
+    predictor = DropPredictor([24], MS)
+    assert not predictor.droppable(0)
+    assert not predictor.droppable(33)  # same 24 fps slot as 0, but no frame decoded yet
+    assert not predictor.droppable(None)
+    predictor.origin(0)
+    assert predictor.droppable(34)  # slot 1 is 33..; 34 shares it with 33
+    assert not predictor.droppable(83)
+    assert not DropPredictor([], MS).enabled

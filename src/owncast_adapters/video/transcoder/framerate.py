@@ -7,8 +7,20 @@ slot grids (and the keyframes placed on them) line up exactly.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+
+
+def nearest_slot(pts: int, anchor_pts: int, anchor_slot: int, num: int, den: int) -> int:
+    """The output slot nearest to ``pts`` on a grid with ``anchor_pts`` at ``anchor_slot``.
+
+    ``num / den`` is the input time base times the output rate (slots per input tick). A tie,
+    within one tick, goes to the earlier slot: ``ceil(x - 1/2 - one tick)`` with
+    ``x = anchor_slot + (pts - anchor_pts) * num / den``, in integers."""
+    numerator = 2 * num * (pts - anchor_pts - 1) - den
+    return anchor_slot - (-numerator // (2 * den))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +65,7 @@ class FrameRateConverter:
         """Place a frame with timestamp ``pts`` (in the input time base); ``None``: drop it."""
         if self._origin_pts is None:
             self._origin_pts = self._anchor_pts = pts
-        # slot = ceil(x - 1/2 - one tick), x = (pts - anchor) * time_base * fps, in integers.
-        numerator = 2 * self._num * (pts - self._anchor_pts - 1) - self._den
-        slot = self._anchor_slot - (-numerator // (2 * self._den))
+        slot = nearest_slot(pts, self._anchor_pts, self._anchor_slot, self._num, self._den)
         if slot < self._next:
             if slot >= self._next - self._max_repeat:
                 return None
@@ -71,3 +81,55 @@ class FrameRateConverter:
         """Output time of ``slot`` in seconds (on the input's clock)."""
         origin = self._origin_pts if self._origin_pts is not None else 0
         return origin * self._time_base + Fraction(slot, self._fps)
+
+
+class DropPredictor:
+    """Tells, before a packet is decoded, that every ``FrameRateConverter`` will drop its frame.
+
+    The decode thread asks ``droppable`` for each video packet in decode order; a non-reference
+    frame that is droppable need not be decoded at all (the decoder can skip it). The converters
+    of a session share one grid origin, the first decoded frame's time (``origin``).
+
+    A frame is dropped when an earlier frame lands in the same slot. ``droppable(pts)`` is true
+    only when a packet already seen has a smaller timestamp in the same slot for every rate: the
+    smallest such one was itself not droppable, so it is decoded and claims the slot first.
+    Nothing is droppable before the origin is known, without rates, or after timestamps went
+    back by more than half a second (a publisher reset re-anchors the converters; predicting
+    is then given up for the session, which costs only the saving).
+    """
+
+    RECENT = 32  # packet timestamps remembered: far more than any decoder's reordering depth
+
+    def __init__(self, rates: Iterable[int], time_base: Fraction) -> None:
+        self._grids = [(time_base.numerator * fps, time_base.denominator) for fps in sorted(set(rates))]
+        self._max_back = max(1, int(Fraction(1, 2) / time_base))
+        self._origin: int | None = None
+        self._highest: int | None = None
+        self._recent: deque[int] = deque(maxlen=self.RECENT)
+        self._enabled = bool(self._grids)
+
+    @property
+    def enabled(self) -> bool:
+        """False once prediction was given up (or there was never a rate to predict for)."""
+        return self._enabled
+
+    def origin(self, pts: int) -> None:
+        """The first decoded frame's timestamp: the converters' grid origin (later calls are ignored)."""
+        if self._origin is None:
+            self._origin = pts
+
+    def droppable(self, pts: int | None) -> bool:
+        """Whether every converter will drop the frame of the packet with ``pts`` (see class)."""
+        if not self._enabled or pts is None:
+            return False
+        if self._highest is not None and pts < self._highest - self._max_back:
+            self._enabled = False
+            return False
+        self._highest = pts if self._highest is None else max(self._highest, pts)
+        before = max((seen for seen in self._recent if seen < pts), default=None)
+        self._recent.append(pts)
+        origin = self._origin
+        if origin is None or before is None or before < origin:
+            return False
+        # Slots grow with time: the latest earlier frame is the only one that can share the slot.
+        return all(nearest_slot(before, origin, 0, n, d) == nearest_slot(pts, origin, 0, n, d) for n, d in self._grids)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import Any, NoReturn
+from fractions import Fraction
+from typing import Any, Literal, NoReturn
 
 import av
 from av.audio.stream import AudioStream
@@ -21,6 +22,7 @@ from av.video.stream import VideoStream
 
 from owncast_adapters.video.transcoder.diskio import is_disk_full
 from owncast_adapters.video.transcoder.events import EventWriter, ThumbnailWritten, TranscoderFailed
+from owncast_adapters.video.transcoder.framerate import DropPredictor
 from owncast_adapters.video.transcoder.frames import copy_packet
 from owncast_adapters.video.transcoder.master import MasterPlaylistPublisher
 from owncast_adapters.video.transcoder.thumbnail import Thumbnailer
@@ -35,6 +37,11 @@ EXIT_BAD_INPUT = 2
 EXIT_DISK_FULL = 3
 
 INPUT_OPTIONS = {"analyzeduration": "0", "probesize": "32768"}
+# Decoding only keyframes for the thumbnail alone (every variant copies the video) is given up
+# after this many packets without a picture: a stream without keyframes (periodic intra refresh).
+KEYFRAME_ONLY_PATIENCE = 600
+
+SkipLevel = Literal["DEFAULT", "NONREF", "NONKEY"]  # FFmpeg's AVDiscard levels we use
 
 
 class Failures:
@@ -54,9 +61,7 @@ class Failures:
         """A variant thread failed: disk full or an encoder/muxer error."""
         if is_disk_full(exc):
             reason = os.strerror(getattr(exc, "errno", 0) or 0)
-            self.fail(
-                f"disk full: cannot write HLS segments to {worker.directory} ({reason})", EXIT_DISK_FULL
-            )
+            self.fail(f"disk full: cannot write HLS segments to {worker.directory} ({reason})", EXIT_DISK_FULL)
         logger.error("variant %d failed", worker.index, exc_info=exc)
         self.fail(f"transcoding variant {worker.index} failed: {exc}", EXIT_FAILED)
 
@@ -79,9 +84,7 @@ class Pipeline:
         self._container = container
         self._video_in: VideoStream | None = container.streams.video[0] if container.streams.video else None
         self._audio_in: AudioStream | None = container.streams.audio[0] if container.streams.audio else None
-        master = MasterPlaylistPublisher(
-            os.path.join(job.output_dir, "stream.m3u8"), len(job.variants), events.emit
-        )
+        master = MasterPlaylistPublisher(os.path.join(job.output_dir, "stream.m3u8"), len(job.variants), events.emit)
         self._workers = [
             VariantWorker(
                 index=i,
@@ -107,7 +110,17 @@ class Pipeline:
         self._decode_audio = self._audio_in is not None and bool(self._audio_encoders)
         if self._video_in is not None:
             # One decode thread: no frame-threading delay, and the cores go to the encoders.
+            # (It also lets the per-packet ``skip_frame`` below act on that very packet.)
             self._video_in.codec_context.thread_count = 1
+        self._skipping: SkipLevel = "DEFAULT"
+        self._keyframes_only = self._decode_video and not self._video_encoders
+        self._packets_without_picture = 0
+        self._video_packets = 0  # given to the decoder
+        self._video_pictures = 0  # that came out of it
+        self._drops = DropPredictor(
+            (w.variant.effective_framerate for w in self._video_encoders),
+            (self._video_in.time_base if self._video_in is not None else None) or Fraction(1, 1000),
+        )
 
     def run(self) -> int:
         """Transcode until end of input; the exit code."""
@@ -135,6 +148,7 @@ class Pipeline:
             logger.error("reading the broadcast failed: %s", exc)
         if self._decode_video:
             assert self._video_in is not None
+            self._skip("DEFAULT")
             for frame in self._decode(self._video_in, None):
                 self._video_frame(frame)
         if self._decode_audio:
@@ -145,6 +159,10 @@ class Pipeline:
             worker.finish()
         for worker in self._workers:
             worker.join()
+        if self._decode_video:
+            left = self._video_packets - self._video_pictures
+            reason = "only keyframes feed the thumbnail" if not self._video_encoders else "no variant shows them"
+            logger.info("video: %d frames decoded, %d left undecoded (%s)", self._video_pictures, left, reason)
         self._container.close()
         if input_error is not None:
             self._failures.fail(f"the broadcast's stream could not be read: {input_error}", EXIT_BAD_INPUT)
@@ -161,8 +179,33 @@ class Pipeline:
         self._share_packet(self._video_copiers, Item.VIDEO_PACKET, packet, last_use=not self._decode_video)
         if self._decode_video:
             assert self._video_in is not None
-            for frame in self._decode(self._video_in, packet):
+            self._skip(self._skip_level(packet))
+            self._video_packets += 1
+            frames = self._decode(self._video_in, packet)
+            for frame in frames:
                 self._video_frame(frame)
+            if self._keyframes_only:
+                self._packets_without_picture = 0 if frames else self._packets_without_picture + 1
+                if self._packets_without_picture >= KEYFRAME_ONLY_PATIENCE:
+                    logger.info(
+                        "no keyframe in %d video packets: decoding every frame for the thumbnail",
+                        KEYFRAME_ONLY_PATIENCE,
+                    )
+                    self._keyframes_only = False
+
+    def _skip_level(self, packet: Packet[Any]) -> SkipLevel:
+        """What the decoder may leave out of ``packet``: nothing, a non-reference frame every
+        variant drops anyway (frame-rate conversion), or, when only the thumbnail needs
+        pictures, everything but keyframes."""
+        if self._keyframes_only:
+            return "NONKEY"
+        return "NONREF" if self._drops.droppable(packet.pts) else "DEFAULT"
+
+    def _skip(self, level: SkipLevel) -> None:
+        if level != self._skipping:
+            assert self._video_in is not None
+            self._video_in.codec_context.skip_frame = level
+            self._skipping = level
 
     def _audio_packet(self, packet: Packet[Any]) -> None:
         self._share_packet(self._audio_copiers, Item.AUDIO_PACKET, packet, last_use=not self._decode_audio)
@@ -171,9 +214,7 @@ class Pipeline:
             for frame in self._decode(self._audio_in, packet):
                 self._share(self._audio_encoders, Item.AUDIO_FRAME, frame)
 
-    def _share_packet(
-        self, workers: list[VariantWorker], kind: Item, packet: Packet[Any], *, last_use: bool
-    ) -> None:
+    def _share_packet(self, workers: list[VariantWorker], kind: Item, packet: Packet[Any], *, last_use: bool) -> None:
         """Give each worker its own packet (muxing changes it); the original goes to the last
         one when nobody else (the decoder) needs it any more."""
         for i, worker in enumerate(workers):
@@ -185,6 +226,9 @@ class Pipeline:
             worker.put(kind, frame, False)
 
     def _video_frame(self, frame: VideoFrame) -> None:
+        self._video_pictures += 1
+        if frame.pts is not None:
+            self._drops.origin(frame.pts)
         size = (frame.width, frame.height)
         owner = next((w for w in self._video_encoders if w.target_size(*size) == size), None)
         # The owner may retime the frame while others still read it: pass its time along.

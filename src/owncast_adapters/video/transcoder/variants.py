@@ -40,7 +40,7 @@ from owncast_core.ports.video import VariantInfo
 logger = logging.getLogger(__name__)
 
 MPEGTS_TIME_BASE = Fraction(1, 90000)
-QUEUE_SIZE = 128  # items (frames and packets); the decode thread blocks when a variant is behind
+QUEUE_SIZE = 32  # items (frames and packets); the decode thread blocks when a variant is behind
 PENDING_LIMIT = 2000  # items kept while waiting for the first video frame
 # No delete_segments: the VideoStorage owns local segment files (S3 deletes them after upload,
 # local storage once they leave its cache), so the muxer never races an upload.
