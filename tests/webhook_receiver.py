@@ -1,6 +1,7 @@
 """A real HTTP receiver on 127.0.0.1 for webhook tests (asyncio streams, HTTP/1.1, one request per
 connection). ``answers`` scripts the replies: an int status, ``"hang"`` (never answer), or
-``"close"`` (drop the connection); when it is empty every request gets ``default``."""
+``"close"`` (drop the connection); when it is empty every request gets ``default``. Replies carry
+``reply_body`` (``b"ok"`` unless set, e.g. to JSON for a directory stub)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class WebhookReceiver:
     answers: list[int | str] = field(default_factory=list)
     requests: list[Received] = field(default_factory=list)
     port: int = 0
+    reply_body: bytes = b"ok"
     _server: asyncio.Server | None = None
     _arrived: asyncio.Condition | None = None
     _hanging: set[asyncio.StreamWriter] = field(default_factory=set)
@@ -86,7 +88,8 @@ class WebhookReceiver:
         if answer == "close":
             await _close(writer)
             return
-        writer.write(f"HTTP/1.1 {int(answer)} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".encode())
+        writer.write(f"HTTP/1.1 {int(answer)} X\r\nContent-Length: {len(self.reply_body)}\r\n"
+                     "Connection: close\r\n\r\n".encode() + self.reply_body)
         with contextlib.suppress(ConnectionError):
             await writer.drain()
         await _close(writer)

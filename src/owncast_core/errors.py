@@ -56,3 +56,7 @@ class DeliveryFailed(OwncastError):
 
 class DeliveryRefused(OwncastError):
     """An outbound request was not sent because its target is not allowed (e.g. a private address)."""
+
+
+class SubscriptionGone(DeliveryFailed):
+    """A push service answered that a subscription no longer exists (HTTP 404 or 410): forget it."""

@@ -1,4 +1,4 @@
-"""Tables of the admin side: webhooks and viewer-count samples; time <-> text conversion."""
+"""Tables of the admin side: webhooks, viewer-count samples, notification destinations; time <-> text."""
 
 from __future__ import annotations
 
@@ -22,6 +22,17 @@ def create_webhooks_table(db: sqlite_utils.Database) -> None:
 def create_viewer_counts_table(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE viewer_counts (time TEXT NOT NULL, count INTEGER NOT NULL)")
     db.execute("CREATE INDEX viewer_counts_time ON viewer_counts (time)")
+
+
+def create_notifications_table(db: sqlite_utils.Database) -> None:
+    """Owncast's columns; the pair (channel, destination) is unique (a browser registers once)."""
+    db.execute("""CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (channel, destination)
+    )""")
 
 
 def time_text(value: datetime) -> str:

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from owncast_adapters.sqlite.admin_schema import create_viewer_counts_table, create_webhooks_table
+from owncast_adapters.sqlite.admin_schema import (
+    create_notifications_table,
+    create_viewer_counts_table,
+    create_webhooks_table,
+)
 from owncast_adapters.sqlite.chat_schema import create_messages_table, create_users_tables
 
 
@@ -34,4 +38,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "chat messages", create_messages_table),
     Migration(4, "webhooks", create_webhooks_table),
     Migration(5, "viewer counts over time", create_viewer_counts_table),
+    Migration(6, "go-live notification destinations", create_notifications_table),
 )

@@ -83,6 +83,7 @@ class Keys:
     BROWSER_PUSH_CONFIG: Final = "browser_push_configuration"
     VAPID_PUBLIC_KEY: Final = "vapid_public_key"
     VAPID_PRIVATE_KEY: Final = "vapid_private_key"
+    LAST_NOTIFIED_AT: Final = "last_go_live_notification_time"
     PEAK_VIEWERS_OVERALL: Final = "peak_viewers_overall"
     PEAK_VIEWERS_SESSION: Final = "peak_viewers_session"
     LAST_DISCONNECT_TIME: Final = "last_disconnect_time"
@@ -140,6 +141,7 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
         Keys.BROWSER_PUSH_CONFIG: {"enabled": True, "goLiveMessage": "I've gone live!"},
         Keys.VAPID_PUBLIC_KEY: "",
         Keys.VAPID_PRIVATE_KEY: "",
+        Keys.LAST_NOTIFIED_AT: None,
         Keys.PEAK_VIEWERS_OVERALL: 0,
         Keys.PEAK_VIEWERS_SESSION: 0,
         Keys.LAST_DISCONNECT_TIME: None,

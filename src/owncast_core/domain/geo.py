@@ -52,3 +52,10 @@ def is_local_address(address: str) -> bool:
     if ip is None:
         return False
     return ip.is_loopback or ip.is_link_local or ip.is_unspecified or is_private_ip(address)
+
+
+def names_local_host(host: str) -> bool:
+    """True for ``localhost`` names and loopback/private IP literals (other names need resolving
+    to tell; outbound senders check the resolved addresses)."""
+    host = host.lower().rstrip(".")
+    return host == "localhost" or host.endswith(".localhost") or is_local_address(host)

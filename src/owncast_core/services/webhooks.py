@@ -30,7 +30,7 @@ from owncast_core.domain.chat import (
 from owncast_core.domain.config import Keys
 from owncast_core.domain.config_rules import is_valid_url
 from owncast_core.domain.events import StreamOnline, StreamStopped, StreamTitleChanged
-from owncast_core.domain.geo import is_local_address
+from owncast_core.domain.geo import names_local_host
 from owncast_core.domain.timefmt import go_time
 from owncast_core.domain.webhooks import Webhook
 from owncast_core.errors import DeliveryFailed, DeliveryRefused, ValidationError
@@ -130,7 +130,7 @@ class WebhookService:
         if not isinstance(url, str) or not is_valid_url(url.strip()):
             raise ValidationError("webhook url must be an absolute http(s) URL")
         url = url.strip()
-        if not self._allow_private and _names_local_host(urlsplit(url).hostname or ""):
+        if not self._allow_private and names_local_host(urlsplit(url).hostname or ""):
             raise ValidationError("webhook url must not point to a loopback or private address")
         bad = wh.invalid_events(events)
         if bad or not events:
@@ -283,12 +283,6 @@ class WebhookService:
     def pending(self) -> int:
         """Jobs queued or waiting for a retry (diagnostics)."""
         return self._queue.qsize() + len(self._timers)
-
-
-def _names_local_host(host: str) -> bool:
-    """``localhost`` names and loopback/private IP literals (names are resolved by the sender)."""
-    host = host.lower().rstrip(".")
-    return host == "localhost" or host.endswith(".localhost") or is_local_address(host)
 
 
 def chat_event_data(event: object) -> tuple[str, dict[str, Any]] | None:

@@ -25,6 +25,16 @@ from typing import Any
 
 from owncast_core.domain.chat import ApiUser, ChatRecord, ChatUser, HistoryEntry, IPBan
 from owncast_core.domain.geo import LOCALHOST, GeoInfo, is_local_address, parse_address
+from owncast_core.domain.notifications import (
+    DirectoryPing,
+    DirectoryReply,
+    DiscordMessage,
+    NotificationDestination,
+    PushMessage,
+    PushSubscription,
+    VapidKeys,
+    b64url_encode,
+)
 from owncast_core.domain.stats import GAUGES, HardwareSample, TimestampedValue
 from owncast_core.domain.stream import TranscodeJob
 from owncast_core.domain.webhooks import Webhook
@@ -804,3 +814,87 @@ class InMemoryEmojiStore:
         if key not in self.files:
             raise NotFoundError(f"Emoji {file_name!r} doesn't exist")
         del self.files[key]
+
+
+# --- notifications and the directory (reference §7) ----------------------------------------------
+
+
+class InMemoryNotificationsRepository:
+    """``NotificationsRepository`` in a list, in insertion order."""
+
+    def __init__(self) -> None:
+        self._rows: list[NotificationDestination] = []
+
+    async def add(self, channel: str, destination: str, created_at: datetime) -> bool:
+        if any(r.channel == channel and r.destination == destination for r in self._rows):
+            return False
+        self._rows.append(NotificationDestination(channel, destination, created_at))
+        return True
+
+    async def list(self, channel: str) -> builtins.list[NotificationDestination]:
+        return [r for r in self._rows if r.channel == channel]
+
+    async def remove(self, channel: str, destination: str) -> bool:
+        kept = [r for r in self._rows if not (r.channel == channel and r.destination == destination)]
+        removed = len(kept) != len(self._rows)
+        self._rows = kept
+        return removed
+
+
+class RecordingDiscordNotifier:
+    """``DiscordNotifier`` that records ``(webhook_url, message)`` and answers per URL from
+    ``routes`` (an exception instance to raise, e.g. ``DeliveryFailed``); other URLs succeed."""
+
+    def __init__(self, routes: Mapping[str, BaseException] | None = None) -> None:
+        self.routes: dict[str, BaseException] = dict(routes or {})
+        self.sent: list[tuple[str, DiscordMessage]] = []
+
+    async def send(self, webhook_url: str, message: DiscordMessage, *, timeout: float) -> None:
+        self.sent.append((webhook_url, message))
+        if webhook_url in self.routes:
+            raise self.routes[webhook_url]
+
+
+class RecordingBrowserPushNotifier:
+    """``BrowserPushNotifier`` that records ``(subscription, message, keys)`` and answers per
+    endpoint from ``routes`` (an exception instance: ``SubscriptionGone``, ``DeliveryFailed``...);
+    other endpoints succeed. ``generate_keys`` returns random bytes of the right shape (not a real
+    P-256 pair: nothing here does cryptography)."""
+
+    def __init__(self, routes: Mapping[str, BaseException] | None = None) -> None:
+        self.routes: dict[str, BaseException] = dict(routes or {})
+        self.sent: list[tuple[PushSubscription, PushMessage, VapidKeys]] = []
+        self.generated = 0
+
+    def generate_keys(self) -> VapidKeys:
+        self.generated += 1
+        return VapidKeys(public_key=b64url_encode(b"\x04" + os.urandom(64)), private_key=b64url_encode(os.urandom(32)))
+
+    async def send(self, subscription: PushSubscription, message: PushMessage, *, keys: VapidKeys,
+                   timeout: float) -> None:
+        self.sent.append((subscription, message, keys))
+        if subscription.endpoint in self.routes:
+            raise self.routes[subscription.endpoint]
+
+
+class RecordingDirectoryClient:
+    """``DirectoryClient`` that records ``(directory_url, ping)`` and answers with a
+    ``DirectoryReply`` or by raising an exception instance: per directory URL from ``routes``,
+    else from ``replies`` (one per ping); when that is empty, success with the key it was sent
+    (or ``"key-1"`` for an empty one)."""
+
+    def __init__(self, replies: builtins.list[DirectoryReply | BaseException] | None = None,
+                 routes: Mapping[str, DirectoryReply | BaseException] | None = None) -> None:
+        self.replies: list[DirectoryReply | BaseException] = list(replies or [])
+        self.routes: dict[str, DirectoryReply | BaseException] = dict(routes or {})
+        self.pings: list[tuple[str, DirectoryPing]] = []
+
+    async def ping(self, directory_url: str, ping: DirectoryPing, *, timeout: float) -> DirectoryReply:
+        self.pings.append((directory_url, ping))
+        if directory_url in self.routes:
+            reply = self.routes[directory_url]
+        else:
+            reply = self.replies.pop(0) if self.replies else DirectoryReply(success=True, key=ping.key or "key-1")
+        if isinstance(reply, BaseException):
+            raise reply
+        return reply

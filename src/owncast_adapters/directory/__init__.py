@@ -1,0 +1,1 @@
+"""The Owncast directory ("YP") client."""

@@ -1,0 +1,1 @@
+"""Go-live notifiers: Discord webhooks and browser push (Web Push + VAPID)."""
