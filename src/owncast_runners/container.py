@@ -12,16 +12,21 @@ from dependency_injector import containers, providers
 
 from owncast_adapters.auth.passwords import BcryptPasswordHasher
 from owncast_adapters.bus.inprocess import InProcessEventBus
+from owncast_adapters.directory.httpx_client import HttpxDirectoryClient
 from owncast_adapters.geoip.maxmind import MaxMindGeoIPLookup
 from owncast_adapters.host.encoders import PyAVEncoderProbe
 from owncast_adapters.host.hardware import PsutilHardwareMonitor
 from owncast_adapters.markdown.page import MarkdownItPageRenderer
 from owncast_adapters.metrics.prometheus import PrometheusMetricsExporter
+from owncast_adapters.notify.browser_push import WebPushBrowserNotifier
+from owncast_adapters.notify.discord import HttpxDiscordNotifier
+from owncast_adapters.outbound import OutboundHttp
 from owncast_adapters.render.chat_markdown import MarkdownChatRenderer
 from owncast_adapters.render.wordlist import WordListContentFilter
 from owncast_adapters.sqlite.chat_repository import SqliteChatRepository
 from owncast_adapters.sqlite.config_repository import SqliteConfigRepository
 from owncast_adapters.sqlite.database import Database
+from owncast_adapters.sqlite.notifications_repository import SqliteNotificationsRepository
 from owncast_adapters.sqlite.stats_repository import SqliteStatsRepository
 from owncast_adapters.sqlite.user_repository import SqliteUserRepository
 from owncast_adapters.sqlite.webhook_repository import SqliteWebhookRepository
@@ -42,7 +47,9 @@ from owncast_core.services.admin_config import AdminConfigService
 from owncast_core.services.chat import ChatService
 from owncast_core.services.config import ConfigService
 from owncast_core.services.config_views import ConfigViews
+from owncast_core.services.directory import DirectoryService
 from owncast_core.services.log_history import LogHistoryBuffer
+from owncast_core.services.notifications import NotificationService
 from owncast_core.services.stats import StatsService
 from owncast_core.services.status import StatusService
 from owncast_core.services.stream import StreamService
@@ -81,6 +88,16 @@ def chat_gauges(chat: ChatService) -> Callable[[], dict[str, float]]:
 
 def playlist_segments(config: ConfigService) -> int:
     return config.latency().playlist_segments
+
+
+def stream_connected(stream: StreamService) -> Callable[[], bool]:
+    """A publisher is still connected (the go-live notification timer asks when it fires)."""
+    return lambda: stream.status().connected
+
+
+def stream_online(stream: StreamService) -> Callable[[], bool]:
+    """Viewers can play the stream (directory pings are sent only then)."""
+    return lambda: stream.status().online
 
 
 class Container(containers.DeclarativeContainer):
@@ -200,6 +217,30 @@ class Container(containers.DeclarativeContainer):
         chat_counts=providers.Callable(chat_gauges, chat),
     )
     log_history = providers.Singleton(LogHistoryBuffer)
+
+    # go-live notifications and the directory (reference §7)
+    outbound_http = providers.Singleton(OutboundHttp, allow_private=settings.provided.outbound_allow_private)
+    side_effect_scheduler = providers.Singleton(AsyncioScheduler)
+    notifications_repository = providers.Singleton(SqliteNotificationsRepository, database=database)
+    notifications = providers.Singleton(
+        NotificationService,
+        config=config,
+        repository=notifications_repository,
+        discord=providers.Singleton(HttpxDiscordNotifier, http=outbound_http),
+        browser_push=providers.Singleton(WebPushBrowserNotifier, http=outbound_http),
+        scheduler=side_effect_scheduler,
+        clock=clock,
+        is_live=providers.Callable(stream_connected, stream),
+        allow_private_endpoints=settings.provided.outbound_allow_private,
+    )
+    directory = providers.Singleton(
+        DirectoryService,
+        config=config,
+        client=providers.Singleton(HttpxDirectoryClient, http=outbound_http),
+        scheduler=side_effect_scheduler,
+        is_online=providers.Callable(stream_online, stream),
+        directory_url=settings.provided.directory_url,
+    )
     admin_api = providers.Singleton(
         AdminApi, status=status, stats=stats, webhooks=webhooks, admin=admin_config, views=config_views,
         logs=log_history,
@@ -215,4 +256,5 @@ class Container(containers.DeclarativeContainer):
         chat=chat,
         emoji_store=emoji_store,
         admin_api=admin_api,
+        notification_service=notifications,
     )

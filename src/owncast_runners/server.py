@@ -71,6 +71,7 @@ class OwncastServer:
         c.chat().start()
         raise_open_file_limit()  # chat holds a socket per client (Owncast does the same)
         await self._start_admin()
+        await self._start_notifications()
 
         self._sockets = bind_sockets(self.settings.web_host, self.settings.web_port)
         self.web_port = self._sockets[0].getsockname()[1]
@@ -138,6 +139,7 @@ class OwncastServer:
             await c.chat().close()  # persist every chat message clients saw
         except Exception:
             log.exception("could not save pending chat messages")
+        await self._stop_notifications()
         await self._stop_admin()
         database = c.database()
         with contextlib.suppress(Exception):
@@ -212,6 +214,27 @@ class OwncastServer:
             except Exception:
                 log.exception("shutdown step %s failed", getattr(step, "__qualname__", step))
         logging.getLogger().removeHandler(c.log_history())
+
+    async def _start_notifications(self) -> None:
+        """Go-live notifications (VAPID keys on first run) and directory pings (reference §7)."""
+        c = self.container
+        notifications = c.notifications()
+        try:
+            await notifications.start()
+        except Exception:  # browser push is a side feature: the server runs without it
+            log.exception("could not set up browser notifications")
+        c.bus().subscribe(notifications.on_event)
+        c.bus().subscribe(c.directory().on_event)
+
+    async def _stop_notifications(self) -> None:
+        c = self.container
+        c.notifications().close()
+        c.directory().close()
+        for step in (c.side_effect_scheduler().close, c.outbound_http().aclose):
+            try:
+                await step()
+            except Exception:
+                log.exception("shutdown step %s failed", getattr(step, "__qualname__", step))
 
     async def _collect_playback(self) -> None:
         self.container.stats().collect_playback_job()

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from owncast_core.domain.notifications import DEFAULT_DIRECTORY_URL
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -31,6 +33,11 @@ class Settings:
     webhooks_allow_private: bool = False
     """Allow webhook URLs on loopback/private addresses (LAN receivers, tests); off by default
     so an admin cannot make the server probe its own network."""
+    outbound_allow_private: bool = False
+    """Allow go-live notifications (Discord, browser push endpoints) and directory pings to
+    loopback/private addresses (tests, LAN setups); off by default, as for webhooks."""
+    directory_url: str = DEFAULT_DIRECTORY_URL
+    """The Owncast directory pinged while live when the admin enables it (Owncast's YP server)."""
     listen_from_config: frozenset[str] = frozenset()
     """Which of ``web_port``, ``web_host`` and ``rtmp_port`` were given neither as a flag nor in
     the environment: those come from the admin-set runtime config (Owncast: flags win, else the
@@ -82,6 +89,8 @@ _ENV_NAMES = {
     "admin_password": "ADMIN_PASSWORD",
     "log_level": "LOG_LEVEL",
     "webhooks_allow_private": "WEBHOOKS_ALLOW_PRIVATE",
+    "outbound_allow_private": "OUTBOUND_ALLOW_PRIVATE",
+    "directory_url": "DIRECTORY_URL",
 }
 
 
@@ -107,7 +116,7 @@ def parse_setting(name: str, raw: str, *, variable: str) -> Any:
         if not 0 <= port <= 65535:
             raise ValueError(f"{variable} must be between 1 and 65535, got {port}")
         return port
-    if name == "webhooks_allow_private":
+    if name in ("webhooks_allow_private", "outbound_allow_private"):
         flag = raw.strip().lower()
         if flag not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             raise ValueError(f"{variable} must be true or false, got {raw!r}")

@@ -91,6 +91,8 @@ async def test_fresh_database_web_config_is_owncasts_default(owncast: Running) -
     assert "no-cache" in r.headers["cache-control"]
     doc = r.json()
     assert doc.pop("version").startswith("Owncast v0.2.3-")
+    public_key = doc["notifications"]["browser"].pop("publicKey")  # made at the first start, as Owncast
+    assert len(base64.urlsafe_b64decode(public_key + "=")) == 65
     assert doc == {
         "appearanceVariables": {},
         "name": "New Owncast Server",
@@ -103,7 +105,7 @@ async def test_fresh_database_web_config_is_owncasts_default(owncast: Running) -
         "socialHandles": [{"platform": "github", "url": "https://github.com/owncast/owncast",
                            "icon": "/img/platformlogos/github.svg"}],
         "externalActions": [],
-        "notifications": {"browser": {"enabled": False}},
+        "notifications": {"browser": {"enabled": True}},  # browser push is on by default
         "federation": {"enabled": False},
         "maxSocketPayloadSize": 2048,
         "hideViewerCount": False,

@@ -60,3 +60,14 @@ def test_listen_settings_not_given_come_from_runtime_config() -> None:
     assert s.webhooks_allow_private is True
     with pytest.raises(ValueError, match="true or false"):
         settings_from_env({"OWNCAST_WEBHOOKS_ALLOW_PRIVATE": "maybe"})
+
+
+def test_outbound_and_directory_settings() -> None:
+    s = settings_from_args(build_parser().parse_args(
+        ["serve", "--outbound-allow-private", "true", "--directory-url", "http://127.0.0.1:9"]), environ={})
+    assert s.outbound_allow_private is True and s.directory_url == "http://127.0.0.1:9"
+    default = settings_from_args(build_parser().parse_args(["serve"]), environ={})
+    assert default.outbound_allow_private is False and default.directory_url == "https://directory.owncast.online"
+    assert settings_from_env({"OWNCAST_OUTBOUND_ALLOW_PRIVATE": "1"}).outbound_allow_private is True
+    with pytest.raises(ValueError, match="OWNCAST_OUTBOUND_ALLOW_PRIVATE"):
+        settings_from_env({"OWNCAST_OUTBOUND_ALLOW_PRIVATE": "maybe"})

@@ -14,9 +14,10 @@ from owncast_core.ports.clock import Clock
 from owncast_core.ports.emoji import EmojiStore
 from owncast_core.services.chat import ChatService
 from owncast_core.services.config import ConfigService
+from owncast_core.services.notifications import NotificationService
 from owncast_core.services.stream import StreamService
 from owncast_core.services.viewers import ViewerService
-from owncast_runners.web import admin, assets, chat_api, chat_ws, emoji, hls, moderation, pages, status
+from owncast_runners.web import admin, assets, chat_api, chat_ws, emoji, hls, moderation, notifications, pages, status
 from owncast_runners.web.admin_api import AdminApi
 from owncast_runners.web.admin_api import routes as admin_api_routes
 
@@ -33,6 +34,7 @@ def create_app(
     emoji_store: EmojiStore | None = None,
     chat_frame_interval: float = chat_ws.DEFAULT_FRAME_INTERVAL,
     admin_api: AdminApi | None = None,
+    notification_service: NotificationService | None = None,
 ) -> Starlette:
     """Build the web app from resolved services (the container calls this)."""
     route_list: list[BaseRoute] = [
@@ -50,6 +52,8 @@ def create_app(
             *chat_api.routes(chat=chat, users=chat.users),
             *moderation.routes(chat=chat, users=chat.users, config=config),
         ]
+        if notification_service is not None:
+            route_list += notifications.routes(notifications=notification_service, users=chat.users)
     if emoji_store is not None:
         route_list += emoji.routes(emoji=emoji_store, config=config)
     if admin_api is not None:
