@@ -180,3 +180,13 @@ def test_nothing_is_droppable_before_the_first_frame_or_without_timestamps() -> 
     assert predictor.droppable(34)  # slot 1 is 33..; 34 shares it with 33
     assert not predictor.droppable(83)
     assert not DropPredictor([], MS).enabled
+
+
+@pytest.mark.parametrize("time_base", [MS, Fraction(1, 90000), Fraction(1001, 30000), Fraction(1, 7)])
+@pytest.mark.parametrize("fps", [24, 30, 60, 7])
+def test_slot_pts_is_the_slot_time_rounded_like_round(time_base: Fraction, fps: int) -> None:
+    converter = FrameRateConverter(fps, time_base)
+    converter.push(-12_345)
+    for out in (Fraction(1, 90000), Fraction(1, 1000), Fraction(1, 3)):
+        for slot in (0, 1, 2, 3, 17, 1_000, 123_457):
+            assert converter.slot_pts(slot, out) == round(converter.slot_time(slot) / out)

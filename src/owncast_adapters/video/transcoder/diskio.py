@@ -17,6 +17,8 @@ from typing import Any
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 _AVIO_FLAG_WRITE = 2
+# A media playlist, written directly or (``temp_file`` flag) as ``.tmp`` then renamed.
+PLAYLIST_SUFFIXES = (".m3u8", ".m3u8.tmp")
 
 
 def is_disk_full(exc: BaseException | None) -> bool:
@@ -57,6 +59,8 @@ class _OutputFile:
             os.close(fd)
         except OSError as exc:
             self._owner.record(exc, self._path)
+        if self._path.endswith(PLAYLIST_SUFFIXES):
+            self._owner.playlist_closed()
 
 
 class _InputFile:
@@ -75,13 +79,20 @@ class _InputFile:
 class HlsFiles:
     """``io_open`` callback for one output container, remembering the first write failure.
 
-    Thread-safe for use by one container (the muxer calls it from the owning thread).
+    ``playlist_writes`` counts the playlists the muxer finished writing, so its owner looks at
+    the playlist only when it changed (not after every packet). Thread-safe for use by one
+    container (the muxer calls it from the owning thread).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._failure: OSError | None = None
         self._failed_path = ""
+        self.playlist_writes = 0
+
+    def playlist_closed(self) -> None:
+        """The muxer closed a playlist it wrote (it is renamed into place right after)."""
+        self.playlist_writes += 1
 
     def __call__(self, url: str, flags: int, options: dict[str, Any]) -> _OutputFile | _InputFile:
         path = url[len("file:") :] if url.startswith("file:") else url

@@ -77,6 +77,18 @@ class FrameRateConverter:
         self._next = slot + 1
         return SlotPlan(repeat=repeat, slot=slot)
 
+    def slot_pts(self, slot: int, time_base: Fraction) -> int:
+        """``slot_time(slot)`` in ``time_base`` units, rounded as ``round()`` rounds a
+        ``Fraction`` (half to even), with integers only (it runs once per output frame)."""
+        origin = self._origin_pts if self._origin_pts is not None else 0
+        tb = self._time_base
+        numerator = (origin * tb.numerator * self._fps + slot * tb.denominator) * time_base.denominator
+        denominator = tb.denominator * self._fps * time_base.numerator
+        quotient, remainder = divmod(numerator, denominator)
+        if 2 * remainder > denominator or (2 * remainder == denominator and quotient % 2):
+            quotient += 1
+        return quotient
+
     def slot_time(self, slot: int) -> Fraction:
         """Output time of ``slot`` in seconds (on the input's clock)."""
         origin = self._origin_pts if self._origin_pts is not None else 0

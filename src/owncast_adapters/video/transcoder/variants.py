@@ -12,7 +12,6 @@ from __future__ import annotations
 import enum
 import logging
 import os
-import queue
 import threading
 from collections.abc import Callable
 from fractions import Fraction
@@ -26,6 +25,7 @@ from av.video.frame import PictureType, VideoFrame
 from av.video.reformatter import Interpolation, VideoReformatter
 from av.video.stream import VideoStream
 
+from owncast_adapters.video.transcoder.channel import BoundedChannel
 from owncast_adapters.video.transcoder.codec_strings import audio_codec_string, avc_codec_string
 from owncast_adapters.video.transcoder.diskio import HlsFiles
 from owncast_adapters.video.transcoder.events import EventWriter, VariantPlaylistWritten
@@ -40,7 +40,12 @@ from owncast_core.ports.video import VariantInfo
 logger = logging.getLogger(__name__)
 
 MPEGTS_TIME_BASE = Fraction(1, 90000)
-QUEUE_SIZE = 32  # items (frames and packets); the decode thread blocks when a variant is behind
+# Batches (one video item each, with the audio that came before it); the decode thread blocks
+# when a variant is this far behind. Small: every queued picture is memory (1.4 MB at 720p).
+QUEUE_SIZE = 32
+# Items other than video held back for the next video item (one wake-up of the variant thread
+# per picture instead of per packet); past this many they go on their own (video stalled).
+HOLD_LIMIT = 64
 PENDING_LIMIT = 2000  # items kept while waiting for the first video frame
 # No delete_segments: the VideoStorage owns local segment files (S3 deletes them after upload,
 # local storage once they leave its cache), so the muxer never races an upload.
@@ -65,6 +70,7 @@ class TimedFrame(NamedTuple):
 
 
 _END = None
+_VIDEO_ITEMS = frozenset({Item.VIDEO_FRAME, Item.VIDEO_PACKET})
 
 
 def x264_options(variant: StreamOutputVariant, gop: int) -> dict[str, str]:
@@ -135,7 +141,10 @@ class VariantWorker:
         self.copies_audio = audio_in is not None and self.variant.is_audio_passthrough
         self._fps = self.variant.effective_framerate
         self._gop = max(1, self._fps * job.latency.segment_seconds)
-        self._queue: queue.Queue[tuple[Item, Any, bool] | None] = queue.Queue(QUEUE_SIZE)
+        self._queue: BoundedChannel[list[tuple[Item, Any, bool]] | None] = BoundedChannel(QUEUE_SIZE)
+        self._held: list[tuple[Item, Any, bool]] = []  # decode thread side
+        self._takes_video = self.encodes_video or self.copies_video
+        self._playlist_writes = 0
         self._thread = threading.Thread(target=self._run, name=f"variant-{index}", daemon=True)
         self._files = HlsFiles()
         self._watcher = PlaylistWatcher(index, self._playlist)
@@ -167,10 +176,16 @@ class VariantWorker:
     def put(self, kind: Item, payload: Any, exclusive: bool = True) -> None:
         """Queue a packet, an audio frame or a ``TimedFrame`` (``VIDEO_FRAME``).
         ``exclusive``: no other variant uses this object, so it may be changed."""
-        self._queue.put((kind, payload, exclusive))
+        self._held.append((kind, payload, exclusive))
+        if not self._takes_video or kind in _VIDEO_ITEMS or len(self._held) >= HOLD_LIMIT:
+            batch, self._held = self._held, []
+            self._queue.put(batch)
 
     def finish(self) -> None:
         """No more input: flush the encoders and close the muxer (final playlist)."""
+        if self._held:
+            batch, self._held = self._held, []
+            self._queue.put(batch)
         self._queue.put(_END)
 
     def join(self) -> None:
@@ -180,8 +195,9 @@ class VariantWorker:
 
     def _run(self) -> None:
         try:
-            while (item := self._queue.get()) is not _END:
-                self._handle(*item)
+            while (batch := self._queue.get()) is not _END:
+                for item in batch:
+                    self._handle(*item)
             self._flush()
         except BaseException as exc:
             self._on_failure(self, exc)
@@ -280,7 +296,7 @@ class VariantWorker:
 
     def _encode_image(self, image: VideoFrame, slot: int) -> None:
         assert self._video_out is not None and self._converter is not None
-        image.pts = round(self._converter.slot_time(slot) / MPEGTS_TIME_BASE)
+        image.pts = self._converter.slot_pts(slot, MPEGTS_TIME_BASE)
         image.time_base = MPEGTS_TIME_BASE
         image.pict_type = PictureType.I if slot % self._gop == 0 else PictureType.NONE
         for packet in self._video_out.encode(image):
@@ -293,7 +309,9 @@ class VariantWorker:
         if not self._reported and (self._video_out is None or packet.stream is self._video_out):
             self._reported = True
             self._master.report(self._describe())
-        self._publish()
+        if self._files.playlist_writes != self._playlist_writes:
+            self._playlist_writes = self._files.playlist_writes
+            self._publish()
 
     def _publish(self) -> None:
         """Emit events for segments the playlist lists for the first time, then the playlist."""
