@@ -71,6 +71,21 @@ def test_default_key_goes_live_and_serves_decodable_hls(owncast: Any, publish: A
     assert get(owncast.url + "/hls/../owncast.db").status_code == 404
     variants = get(owncast.url + "/api/video/variants").json()
     assert variants == [{"index": 0, "name": "1.2Mbps@24fps"}]
+
+    thumbnail = get(owncast.url + "/thumbnail.jpg")
+    assert (thumbnail.headers["content-type"], thumbnail.content[:2]) == ("image/jpeg", b"\xff\xd8")
+    preview = tmp_path / "preview.gif"
+    deadline = time.monotonic() + 20  # the GIF needs a second of video after the thumbnail
+    while not (response := get(owncast.url + "/preview.gif")).content.startswith(b"GIF89a"):
+        assert time.monotonic() < deadline, response.headers["content-type"]
+        time.sleep(0.5)
+    assert response.headers["content-type"] == "image/gif"
+    preview.write_bytes(response.content)
+    gif = ffprobe(preview, "-count_frames", "-show_streams")["streams"][0]
+    (tmp_path / "thumbnail.jpg").write_bytes(thumbnail.content)
+    source_width = ffprobe(tmp_path / "thumbnail.jpg", "-show_streams")["streams"][0]["width"]
+    # 1 s at 8 fps, 480 wide (smaller sources are not scaled up)
+    assert (gif["width"], int(gif["nb_read_frames"])) == (min(480, source_width), 8)
     ffmpeg.kill()
 
 

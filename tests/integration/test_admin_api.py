@@ -258,6 +258,9 @@ async def test_changes_show_on_public_pages(owncast: Running) -> None:
     logo = "data:image/png;base64," + base64.b64encode(png).decode()
     await owncast.admin_post("/api/admin/config/logo", {"value": logo})
     assert (await owncast.client.get("/logo")).content == png
+    for snapshot in ("/thumbnail.jpg", "/preview.gif"):  # never live yet: the logo stands in
+        r = await owncast.client.get(snapshot)
+        assert (r.status_code, r.headers["content-type"], r.content) == (200, "image/png", png)
     r = await owncast.client.get("/logo/external")
     assert r.headers["content-type"] == "image/png" and r.content == png
     assert (owncast.data_dir / "logo.png").read_bytes() == png

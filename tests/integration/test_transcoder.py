@@ -491,7 +491,10 @@ async def test_passthrough_decodes_only_keyframes_for_the_thumbnail(
         rec = await transcode(job, media.av)
     assert rec.of("thumbnail") == [str(thumbnail)]
     assert streams_of(thumbnail)["video"]["codec_name"] == "mjpeg"
-    assert undecoded_frames(caplog) == (2, 118)  # a keyframe every 2 s of the 4 s input
+    decoded, undecoded = undecoded_frames(caplog)
+    # The keyframes (every 2 s), and the second after the first one for the animated preview.
+    assert decoded + undecoded == 120 and 1 + 24 <= decoded <= 1 + 30 + 1
+    assert_preview(tmp_path / "preview.gif", (480, 270))
 
 
 async def test_a_stream_without_keyframes_is_decoded_fully_after_a_while(
@@ -506,7 +509,9 @@ async def test_a_stream_without_keyframes_is_decoded_fully_after_a_while(
     assert rec.returncode == 0 and thumbnail.exists()
     assert "no keyframe in 600 video packets: decoding every frame" in caplog.text
     decoded, undecoded = undecoded_frames(caplog)
-    assert decoded + undecoded == 750 and decoded >= 750 - 600
+    # The first picture, a second of them for the preview, then (after 600 packets without
+    # one) nearly all of the last 120: pictures that refer to skipped ones may be lost.
+    assert decoded + undecoded == 750 and decoded >= 120
 
 
 async def test_thumbnail_is_written(tmp_path: Path, media: Media) -> None:
@@ -519,6 +524,16 @@ async def test_thumbnail_is_written(tmp_path: Path, media: Media) -> None:
     assert thumbnail.read_bytes()[:2] == b"\xff\xd8"
     image = streams_of(thumbnail)["video"]
     assert (image["codec_name"], image["width"], image["height"]) == ("mjpeg", 640, 360)
+    assert_preview(tmp_path / "preview.gif", (480, 270))
+
+
+def assert_preview(path: Path, size: tuple[int, int]) -> None:
+    """``path`` is Owncast's preview: a 1 s animated GIF, 8 frames at 8 fps, 480 wide."""
+    assert path.read_bytes()[:6] == b"GIF89a"
+    data = ffprobe(path, "-count_frames", "-show_streams")
+    (gif,) = data["streams"]
+    assert (gif["codec_name"], gif["width"], gif["height"]) == ("gif", *size)
+    assert (int(gif["nb_read_frames"]), gif["r_frame_rate"]) == (8, "8/1")
 
 
 async def test_video_without_audio(tmp_path: Path, media: Media) -> None:

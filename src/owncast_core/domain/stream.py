@@ -5,6 +5,7 @@ Everything here is pure and synchronous. JSON shapes follow Owncast v0.2 (``mode
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -282,7 +283,9 @@ class TranscodeJob:
 
     ``output_dir`` is the local HLS root (``data/hls``): variant ``i`` goes to ``output_dir/i/``,
     the master playlist to ``output_dir/stream.m3u8``. ``segment_prefix`` makes segment names
-    unique per broadcast (``stream-<prefix>-<n>.ts``).
+    unique per broadcast (``stream-<prefix>-<n>.ts``). With a ``thumbnail_path``, a JPEG is
+    written there every ``thumbnail_interval_seconds`` and a 1 s animated GIF beside it
+    (``preview_path``).
     """
 
     variants: tuple[StreamOutputVariant, ...]
@@ -293,3 +296,16 @@ class TranscodeJob:
     thumbnail_path: str = ""
     thumbnail_interval_seconds: float = 20.0
     video_codec: str = "libx264"
+
+    @property
+    def preview_path(self) -> str:
+        """Where the animated preview goes: ``preview.gif`` beside the thumbnail ("" without one)."""
+        return preview_path_for(self.thumbnail_path) if self.thumbnail_path else ""
+
+
+PREVIEW_FILENAME = "preview.gif"
+
+
+def preview_path_for(thumbnail_path: str) -> str:
+    """``preview.gif`` in the thumbnail's directory (Owncast serves both from ``data/``)."""
+    return os.path.join(os.path.dirname(thumbnail_path), PREVIEW_FILENAME)

@@ -1,4 +1,4 @@
-"""Small public files: ``/robots.txt``, ``/thumbnail.jpg``, ``/logo``."""
+"""Small public files: ``/robots.txt``, ``/thumbnail.jpg``, ``/preview.gif``, ``/logo``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from owncast_core.domain.config import Keys
+from owncast_core.domain.stream import preview_path_for
 from owncast_core.services.config import ConfigService
 
 ROBOTS = "User-agent: *\nDisallow: /admin\nDisallow: /api"
@@ -44,12 +45,21 @@ def routes(*, config: ConfigService, data_dir: Path, thumbnail_path: Path) -> li
         text = ROBOTS + ("\nDisallow: /" if config.flag(Keys.DISABLE_SEARCH_INDEXING) else "")
         return PlainTextResponse(text)
 
-    async def thumbnail(request: Request) -> Response:
-        body = await _read_file(thumbnail_path)
+    preview_path = Path(preview_path_for(str(thumbnail_path)))
+
+    async def snapshot(path: Path, media_type: str) -> Response:
+        """The transcoder's latest image, or the logo while there is none yet."""
+        body = await _read_file(path)
         if body is not None:
-            return Response(body, media_type="image/jpeg", headers={"Cache-Control": "no-cache"})
+            return Response(body, media_type=media_type, headers={"Cache-Control": "no-cache"})
         data, kind = await logo_bytes()
         return Response(data, media_type=kind, headers={"Cache-Control": "no-cache"})
+
+    async def thumbnail(request: Request) -> Response:
+        return await snapshot(thumbnail_path, "image/jpeg")
+
+    async def preview(request: Request) -> Response:
+        return await snapshot(preview_path, "image/gif")
 
     async def logo(request: Request) -> Response:
         data, kind = await logo_bytes()
@@ -58,6 +68,7 @@ def routes(*, config: ConfigService, data_dir: Path, thumbnail_path: Path) -> li
     return [
         Route("/robots.txt", robots, methods=["GET"]),
         Route("/thumbnail.jpg", thumbnail, methods=["GET"]),
+        Route("/preview.gif", preview, methods=["GET"]),
         Route("/logo", logo, methods=["GET"]),
     ]
 

@@ -25,7 +25,7 @@ from owncast_adapters.video.transcoder.events import EventWriter, ThumbnailWritt
 from owncast_adapters.video.transcoder.framerate import DropPredictor
 from owncast_adapters.video.transcoder.frames import copy_packet
 from owncast_adapters.video.transcoder.master import MasterPlaylistPublisher
-from owncast_adapters.video.transcoder.thumbnail import Thumbnailer
+from owncast_adapters.video.transcoder.thumbnail import PreviewMaker, Thumbnailer
 from owncast_adapters.video.transcoder.variants import Item, TimedFrame, VariantWorker
 from owncast_core.domain.stream import TranscodeJob
 
@@ -40,6 +40,8 @@ INPUT_OPTIONS = {"analyzeduration": "0", "probesize": "32768"}
 # Decoding only keyframes for the thumbnail alone (every variant copies the video) is given up
 # after this many packets without a picture: a stream without keyframes (periodic intra refresh).
 KEYFRAME_ONLY_PATIENCE = 600
+
+PREVIEW_JOIN_TIMEOUT = 10.0  # seconds a GIF being made may delay the end of the process
 
 SkipLevel = Literal["DEFAULT", "NONREF", "NONKEY"]  # FFmpeg's AVDiscard levels we use
 
@@ -106,6 +108,7 @@ class Pipeline:
             if job.thumbnail_path and self._video_in is not None
             else None
         )
+        self._preview = PreviewMaker(job.preview_path) if self._thumbnailer is not None else None
         self._decode_video = self._video_in is not None and bool(self._video_encoders or self._thumbnailer)
         self._decode_audio = self._audio_in is not None and bool(self._audio_encoders)
         if self._video_in is not None:
@@ -159,6 +162,8 @@ class Pipeline:
             worker.finish()
         for worker in self._workers:
             worker.join()
+        if self._preview is not None:
+            self._preview.join(PREVIEW_JOIN_TIMEOUT)
         if self._decode_video:
             left = self._video_packets - self._video_pictures
             reason = "only keyframes feed the thumbnail" if not self._video_encoders else "no variant shows them"
@@ -198,7 +203,8 @@ class Pipeline:
         variant drops anyway (frame-rate conversion), or, when only the thumbnail needs
         pictures, everything but keyframes."""
         if self._keyframes_only:
-            return "NONKEY"
+            # The preview wants a second of every frame, right after the keyframe it starts on.
+            return "DEFAULT" if self._preview is not None and self._preview.collecting else "NONKEY"
         return "NONREF" if self._drops.droppable(packet.pts) else "DEFAULT"
 
     def _skip(self, level: SkipLevel) -> None:
@@ -248,6 +254,10 @@ class Pipeline:
                 written = None
             if written:
                 self._events.emit(ThumbnailWritten(written))
+                if self._preview is not None:
+                    self._preview.start()
+            if self._preview is not None:
+                self._preview.offer(frame)
 
 
 def run(job: TranscodeJob, events: EventWriter, *, open_timeout: float | None = None) -> int:
