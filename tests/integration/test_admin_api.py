@@ -261,6 +261,9 @@ async def test_changes_show_on_public_pages(owncast: Running) -> None:
     for snapshot in ("/thumbnail.jpg", "/preview.gif"):  # never live yet: the logo stands in
         r = await owncast.client.get(snapshot)
         assert (r.status_code, r.headers["content-type"], r.content) == (200, "image/png", png)
+    r = await owncast.client.get("/images/owncast-logo.png")  # Owncast's own, whatever the upload
+    assert (r.status_code, r.headers["content-type"], r.content[:8]) == (200, "image/png", b"\x89PNG\r\n\x1a\n")
+    assert r.content != png
     r = await owncast.client.get("/logo/external")
     assert r.headers["content-type"] == "image/png" and r.content == png
     assert (owncast.data_dir / "logo.png").read_bytes() == png

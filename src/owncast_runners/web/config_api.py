@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from owncast_core.domain.config import Keys
+from owncast_core.domain.notifications import DISCORD_AVATAR_PATH
 from owncast_core.domain.social import SOCIAL_PLATFORMS
 from owncast_core.services.config import ConfigService
 from owncast_core.services.config_views import ConfigViews
@@ -52,7 +53,12 @@ def routes(*, views: ConfigViews, config: ConfigService, data_dir: Path) -> list
                 pass
         return Response(fallback, media_type="image/png", headers={"Cache-Control": "public, max-age=60"})
 
+    async def owncast_logo(request: Request) -> Response:
+        """Owncast's own logo at the path its web UI ships it (the Discord go-live avatar)."""
+        return Response(fallback, media_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
+
     return [
+        Route(DISCORD_AVATAR_PATH, owncast_logo, methods=["GET"]),
         Route("/api/config", web_config, methods=["GET"]),
         Route("/api/yp", directory, methods=["GET"]),
         Route("/api/socialplatforms", social_platforms, methods=["GET"]),
