@@ -298,3 +298,16 @@ async def test_private_endpoints_when_allowed(rig: Rig) -> None:
                                   browser_push=rig.push, scheduler=rig.scheduler, clock=rig.clock,
                                   is_live=lambda: True, allow_private_endpoints=True)
     assert await service.register(BROWSER_PUSH_NOTIFICATION, subscription("http://127.0.0.1:9/push"))
+
+
+async def test_registrations_are_bounded(rig: Rig) -> None:
+    service = NotificationService(config=rig.config, repository=rig.repository, discord=rig.discord,
+                                  browser_push=rig.push, scheduler=rig.scheduler, clock=rig.clock,
+                                  is_live=lambda: True, max_subscriptions=2)
+    first, second = subscription("https://push.example/1"), subscription("https://push.example/2")
+    assert await service.register(BROWSER_PUSH_NOTIFICATION, first)
+    assert await service.register(BROWSER_PUSH_NOTIFICATION, second)
+    with pytest.raises(ValidationError, match=r"too many registered browsers \(at most 2\)"):
+        await service.register(BROWSER_PUSH_NOTIFICATION, subscription("https://push.example/3"))
+    assert await service.register(BROWSER_PUSH_NOTIFICATION, first) is False  # a known one is fine
+    assert len(await rig.repository.list(BROWSER_PUSH_NOTIFICATION)) == 2

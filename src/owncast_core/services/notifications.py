@@ -36,6 +36,9 @@ from owncast_core.services.config import ConfigService
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_PUSH_CONCURRENCY = 8
+# Registration is open to any chat user (anonymous ones too): without a bound, anyone could
+# grow the table, and every go-live round, without end.
+DEFAULT_MAX_SUBSCRIPTIONS = 10_000
 
 
 class NotificationService:
@@ -44,6 +47,7 @@ class NotificationService:
     ``is_live`` tells whether a broadcast is still running when the timer fires.
     ``allow_private_endpoints`` accepts push endpoints on http or loopback/private hosts (tests,
     LAN setups); by default registration refuses them, and the senders refuse such targets too.
+    At most ``max_subscriptions`` browsers are kept; registering one more is refused.
     """
 
     def __init__(
@@ -61,6 +65,7 @@ class NotificationService:
         debounce: float = GO_LIVE_DEBOUNCE_SECONDS,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         push_concurrency: int = DEFAULT_PUSH_CONCURRENCY,
+        max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS,
         logger: logging.Logger | None = None,
     ) -> None:
         self._config = config
@@ -75,6 +80,7 @@ class NotificationService:
         self._debounce = debounce
         self._timeout = timeout
         self._push_concurrency = max(1, push_concurrency)
+        self._max_subscriptions = max_subscriptions
         self._log = logger or logging.getLogger("owncast.notifications")
         self._timer: TimerHandle | None = None
 
@@ -102,13 +108,19 @@ class NotificationService:
         """Register a viewer for go-live notifications; ``True`` if new, ``False`` if already known.
 
         Raises ``ValidationError`` for a channel other than ``BROWSER_PUSH_NOTIFICATION``
-        (``invalid notification channel: <channel>``, as Owncast) and for a destination that is
-        not a usable ``PushSubscription`` JSON string (the message says what is wrong).
+        (``invalid notification channel: <channel>``, as Owncast), for a destination that is
+        not a usable ``PushSubscription`` JSON string (the message says what is wrong), and for a
+        new one when ``max_subscriptions`` are stored already.
         """
         if channel != BROWSER_PUSH_NOTIFICATION:
             raise ValidationError(f"invalid notification channel: {channel if isinstance(channel, str) else ''}")
         subscription = PushSubscription.parse(destination, allow_private=self._allow_private)
-        return await self._repository.add(channel, subscription.to_text(), self._clock.now())
+        text = subscription.to_text()
+        known = await self._repository.list(channel)
+        if len(known) >= self._max_subscriptions and all(d.destination != text for d in known):
+            self._log.warning("refused a browser push registration: %d browsers are registered already", len(known))
+            raise ValidationError(f"too many registered browsers (at most {self._max_subscriptions})")
+        return await self._repository.add(channel, text, self._clock.now())
 
     # the go-live timer ------------------------------------------------------------------------
     async def on_event(self, event: object) -> None:
