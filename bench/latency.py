@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import struct
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+
+from _flv import FLV_VIDEO_TAG, flv_tags
 
 from owncast_adapters.video.transcoder import PyAVTranscoder
 from owncast_core.domain.stream import BroadcasterDetails, StreamOutputVariant, TranscodeJob, latency_level
@@ -29,7 +29,6 @@ SOURCE = StreamOutputVariant(video_bitrate=1200, framerate=30, cpu_usage_level=2
 LOW = StreamOutputVariant(
     scaled_height=480, video_bitrate=800, framerate=30, cpu_usage_level=2, audio_passthrough=True
 )
-FLV_VIDEO_TAG = 9
 
 
 def make_input(path: Path, seconds: int) -> None:
@@ -41,20 +40,6 @@ def make_input(path: Path, seconds: int) -> None:
          "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-f", "flv", str(path)],
         check=True,
     )  # fmt: skip
-
-
-def flv_tags(data: bytes) -> Iterator[tuple[int, int, bytes]]:
-    """``(tag type, timestamp ms, bytes)`` per FLV tag; the file header comes as type 0."""
-    header_size = struct.unpack(">I", data[5:9])[0] + 4  # header + PreviousTagSize0
-    yield 0, 0, data[:header_size]
-    pos = header_size
-    while pos + 11 <= len(data):
-        kind = data[pos] & 0x1F
-        size = int.from_bytes(data[pos + 1 : pos + 4], "big")
-        stamp = int.from_bytes(data[pos + 4 : pos + 7], "big") | (data[pos + 7] << 24)
-        end = pos + 11 + size + 4
-        yield kind, stamp, data[pos:end]
-        pos = end
 
 
 class FirstEvents:

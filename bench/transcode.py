@@ -9,13 +9,17 @@ and a 2-variant ladder (Owncast defaults: 1200 kbps @24 fps veryfast with audio 
 - cli:  the ffmpeg CLI with Owncast v0.2's x264 argument shape (reference section 4.2) reading
   the same bytes on stdin and writing HLS into a temp dir instead of HTTP PUT.
 
+With ``--paced`` both are fed at the input's own pace instead (each FLV tag when its
+timestamp comes due, as an RTMP publisher delivers it): what a live stream costs, where every
+packet wakes threads whose caches went cold in between.
+
 CPU is measured on the child processes (``RUSAGE_CHILDREN`` deltas around each run); the
 parent's own CPU for feeding ours is printed separately. Prints CPU seconds per media second,
 the realtime factor and the ratio ours/cli. Runs alternate (cli, ours, cli, ...) and the
 best of ``--repeat`` is kept, since other load on the machine only adds CPU time; the ratio of
 medians and the median of paired ratios (each ours run against the cli run just before it)
 are printed too, as the machine's noise is larger than the differences measured. Usage:
-``python bench/transcode.py [--seconds 20] [--repeat 5]``.
+``python bench/transcode.py [--seconds 20] [--repeat 5] [--paced]``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from _flv import flv_tags
 
 from owncast_adapters.video.transcoder import PyAVTranscoder
 from owncast_core.domain.stream import (
@@ -103,10 +109,25 @@ def cli_command(variants: tuple[StreamOutputVariant, ...], latency: LatencyLevel
     return cmd
 
 
-def run_cli(variants: tuple[StreamOutputVariant, ...], latency: LatencyLevel, flv: Path, out: Path) -> Run:
+def run_cli(
+    variants: tuple[StreamOutputVariant, ...], latency: LatencyLevel, flv: Path, out: Path, paced: bool
+) -> Run:
     cpu0, wall0 = children_cpu(), time.perf_counter()
-    with flv.open("rb") as stdin:
-        subprocess.run(cli_command(variants, latency, out), stdin=stdin, check=True)
+    if not paced:
+        with flv.open("rb") as stdin:
+            subprocess.run(cli_command(variants, latency, out), stdin=stdin, check=True)
+        return Run(children_cpu() - cpu0, 0.0, time.perf_counter() - wall0)
+    process = subprocess.Popen(cli_command(variants, latency, out), stdin=subprocess.PIPE)
+    assert process.stdin is not None
+    start = time.perf_counter()
+    for _kind, stamp, tag in flv_tags(flv.read_bytes()):
+        if (delay := start + stamp / 1000 - time.perf_counter()) > 0:
+            time.sleep(delay)
+        process.stdin.write(tag)
+        process.stdin.flush()
+    process.stdin.close()
+    if process.wait() != 0:
+        raise RuntimeError(f"ffmpeg failed ({process.returncode})")
     return Run(children_cpu() - cpu0, 0.0, time.perf_counter() - wall0)
 
 
@@ -134,11 +155,18 @@ class CountingListener:
         pass
 
 
-async def _run_ours(job: TranscodeJob, data: bytes) -> CountingListener:
+async def _run_ours(job: TranscodeJob, data: bytes, paced: bool) -> CountingListener:
     listener = CountingListener()
     session = await PyAVTranscoder().start(job, listener)
-    for start in range(0, len(data), 64 * 1024):
-        await session.write(data[start : start + 64 * 1024])
+    if paced:
+        start = time.perf_counter()
+        for _kind, stamp, tag in flv_tags(data):
+            if (delay := start + stamp / 1000 - time.perf_counter()) > 0:
+                await asyncio.sleep(delay)
+            await session.write(tag)
+    else:
+        for offset in range(0, len(data), 64 * 1024):
+            await session.write(data[offset : offset + 64 * 1024])
     await session.close()
     code = await session.wait()
     if code != 0 or listener.errors or not listener.segments:
@@ -146,7 +174,9 @@ async def _run_ours(job: TranscodeJob, data: bytes) -> CountingListener:
     return listener
 
 
-def run_ours(variants: tuple[StreamOutputVariant, ...], latency: LatencyLevel, flv: Path, out: Path) -> Run:
+def run_ours(
+    variants: tuple[StreamOutputVariant, ...], latency: LatencyLevel, flv: Path, out: Path, paced: bool
+) -> Run:
     job = TranscodeJob(
         variants=variants,
         latency=latency,
@@ -156,7 +186,7 @@ def run_ours(variants: tuple[StreamOutputVariant, ...], latency: LatencyLevel, f
     )
     data = flv.read_bytes()
     cpu0, parent0, wall0 = children_cpu(), self_cpu(), time.perf_counter()
-    asyncio.run(_run_ours(job, data))
+    asyncio.run(_run_ours(job, data, paced))
     return Run(children_cpu() - cpu0, self_cpu() - parent0, time.perf_counter() - wall0)
 
 
@@ -171,6 +201,7 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=20, help="length of the test input")
     parser.add_argument("--repeat", type=int, default=5, help="runs per configuration (alternating)")
+    parser.add_argument("--paced", action="store_true", help="feed both at the input's own pace (live)")
     args = parser.parse_args()
     latency = latency_level(2)
     runners = {"cli": run_cli, "ours": run_ours}
@@ -179,7 +210,8 @@ def main() -> None:
         flv = root / "input.flv"
         make_input(flv, args.seconds)
         print(f"input: {args.seconds} s 1280x720@30 H.264 3 Mbps + AAC, {flv.stat().st_size / 1e6:.1f} MB; "
-              f"HLS {latency.segment_seconds} s segments; best of {args.repeat} (min child CPU)")  # fmt: skip
+              f"HLS {latency.segment_seconds} s segments; {'paced' if args.paced else 'as fast as possible'}; "
+              f"best of {args.repeat} (min child CPU)")  # fmt: skip
         print(f"{'ladder':<11} {'run':<5} {'cpu s':>7} {'cpu/media s':>12} {'realtime x':>11} "
               f"{'parent cpu':>11}  all cpu s")  # fmt: skip
         for name, variants in LADDERS.items():
@@ -188,7 +220,7 @@ def main() -> None:
                 for label, runner in runners.items():
                     out = root / f"{label}-{len(variants)}-{i}"
                     out.mkdir()
-                    runs[label].append(runner(variants, latency, flv, out))
+                    runs[label].append(runner(variants, latency, flv, out, args.paced))
                     shutil.rmtree(out)
             for label in runners:
                 run = best(runs[label])
