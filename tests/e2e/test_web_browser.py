@@ -9,8 +9,10 @@ go to a temporary directory, so a test run leaves the work tree clean).
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -375,3 +377,141 @@ def test_viewer_page_shows_the_streamers_configuration(browser: Any, owncast: An
     assert emoji.get_attribute("src").startswith("/img/emoji/")
     assert errors == []
     context.close()
+
+
+# Headless Chromium offline has no push service to subscribe with: the page's PushManager hands
+# back this subscription instead. Everything else is the browser's own: the notification
+# permission (granted to the context), the service worker, the page's code, the server's
+# validation. The endpoint is public https, so the server accepts it; nothing is sent to it then.
+FAKE_PUSH = """(endpoint) => {
+  window.pushCalls = [];
+  PushManager.prototype.getSubscription = async () => null;
+  PushManager.prototype.subscribe = async function (options) {
+    window.pushCalls.push({ userVisibleOnly: options.userVisibleOnly,
+                            key: Array.from(new Uint8Array(options.applicationServerKey)) });
+    const json = { endpoint, expirationTime: null, keys: { p256dh: P256DH, auth: AUTH } };
+    return { endpoint, options, toJSON: () => json, unsubscribe: async () => true };
+  };
+}"""
+PUBLIC_ENDPOINT = "https://push.example.com/send/abc123"
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def fake_push_script(endpoint: str) -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    body = FAKE_PUSH.replace("P256DH", json.dumps(b64url(point))).replace("AUTH", json.dumps(b64url(os.urandom(16))))
+    return f"({body})({json.dumps(endpoint)});"
+
+
+def database_rows(server: Any, sql: str) -> list[tuple[Any, ...]]:
+    """Read the running server's SQLite file (read-only; the server writes in WAL mode)."""
+    with sqlite3.connect(f"file:{server.data_dir / 'owncast.db'}?mode=ro", uri=True) as db:
+        return list(db.execute(sql).fetchall())
+
+
+def test_notify_button_registers_the_browser_for_go_live_notifications(browser: Any, owncast: Any) -> None:
+    users_before = database_rows(owncast, "SELECT count(*) FROM users")[0][0]
+    context = browser.new_context(viewport=DESKTOP, permissions=["notifications"])
+    context.add_init_script(fake_push_script(PUBLIC_ENDPOINT))
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(owncast.url + "/")
+    button = page.locator("#notify .notify-button")
+    button.wait_for(timeout=10_000)
+    assert button.inner_text() == "Notify me" and button.get_attribute("aria-pressed") == "false"
+
+    button.click()
+    page.locator(".notify-status", has_text="notification when the stream goes live").wait_for(timeout=15_000)
+    assert button.inner_text() == "Notifications on" and button.get_attribute("aria-pressed") == "true"
+    # subscribed with the server's VAPID key, decoded from base64url
+    public_key = httpx.get(owncast.url + "/api/config", timeout=5).json()["notifications"]["browser"]["publicKey"]
+    calls = page.evaluate("window.pushCalls")
+    assert calls == [{"userVisibleOnly": True, "key": list(base64.urlsafe_b64decode(public_key + "=" * 3))}]
+    # the real service worker is registered for the whole site
+    worker = page.evaluate("""async () => {
+      const registration = await navigator.serviceWorker.ready;
+      return [registration.scope, registration.active.scriptURL];
+    }""")
+    assert worker == [owncast.url + "/", owncast.url + "/serviceworker.js"]
+    # a push as the server sends it (delivered by the browser itself) becomes a notification
+    cdp = context.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    wait_until(page, lambda: any(not r["isDeleted"] for r in registrations), 5, "the worker's registration")
+    registration_id = next(r["registrationId"] for r in registrations if not r["isDeleted"])
+    payload = {"title": "My server", "body": "I've gone live!", "icon": "/logo/external"}
+    cdp.send("ServiceWorker.deliverPushMessage", {"origin": owncast.url, "registrationId": registration_id,
+                                                  "data": json.dumps(payload)})
+    shown = """async () => (await (await navigator.serviceWorker.ready).getNotifications())
+      .map((n) => [n.title, n.body, n.icon])"""
+    wait_until(page, lambda: bool(page.evaluate(shown)), 15, "the go-live notification")
+    assert page.evaluate(shown) == [["My server", "I've gone live!", owncast.url + "/logo/external"]]
+
+    rows = database_rows(owncast, "SELECT channel, destination FROM notifications")
+    assert len(rows) == 1, rows
+    assert rows[0][0] == "BROWSER_PUSH_NOTIFICATION"
+    assert json.loads(rows[0][1])["endpoint"] == PUBLIC_ENDPOINT
+    # registered under the chat's own user: the page made one chat user, not two
+    page.wait_for_function("() => document.querySelector('.chat-me')?.textContent.length > 1", timeout=15_000)
+    assert database_rows(owncast, "SELECT count(*) FROM users")[0][0] == users_before + 1
+
+    # the state is remembered; registering again keeps one subscription
+    page.reload()
+    button.wait_for(timeout=10_000)
+    assert button.inner_text() == "Notifications on"
+    button.click()
+    page.locator(".notify-status", has_text="notification when the stream goes live").wait_for(timeout=15_000)
+    assert len(database_rows(owncast, "SELECT id FROM notifications")) == 1
+    assert errors == []
+    context.close()
+
+    # the server's refusal is shown as it words it (an http endpoint is refused by default)
+    refused = browser.new_context(viewport=DESKTOP, permissions=["notifications"])
+    refused.add_init_script(fake_push_script("http://push.example.com/send/plain"))
+    other = refused.new_page()
+    other.goto(owncast.url + "/")
+    other.click("#notify .notify-button")
+    other.locator(".notify-status.is-error", has_text="must be a public https URL").wait_for(timeout=15_000)
+    assert other.inner_text("#notify .notify-button") == "Notify me"
+    assert len(database_rows(owncast, "SELECT id FROM notifications")) == 1
+    refused.close()
+
+
+def test_notify_button_is_hidden_when_browser_notifications_are_off(browser: Any, owncast: Any) -> None:
+    turned_off = httpx.post(owncast.url + "/api/admin/config/notifications/browser", auth=ADMIN_AUTH, timeout=5,
+                            json={"value": {"enabled": False, "goLiveMessage": "Live!"}})
+    assert turned_off.status_code == 200, turned_off.text
+    context = browser.new_context(viewport=DESKTOP)
+    context.add_init_script(fake_push_script(PUBLIC_ENDPOINT))
+    page = context.new_page()
+    page.goto(owncast.url + "/")
+    page.wait_for_selector(".about h2", state="attached")  # the page has rendered /api/config
+    page.wait_for_function("() => document.querySelector('.chat-me')?.textContent.length > 1", timeout=15_000)
+    assert page.is_hidden("#notify")
+    assert page.locator(".notify-button").count() == 0
+    context.close()
+
+
+def test_service_worker_route_serves_the_push_handler(owncast: Any) -> None:
+    response = httpx.get(owncast.url + "/serviceworker.js", timeout=5)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert response.headers["cache-control"] == "no-cache"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    for handler in ("addEventListener('push'", "showNotification(", "addEventListener('notificationclick'"):
+        assert handler in response.text
+    # a streamer's on-disk override replaces it, like any web file
+    override = owncast.data_dir / "web" / "js" / "serviceworker.js"
+    override.parent.mkdir(parents=True)
+    override.write_text("// mine")
+    assert httpx.get(owncast.url + "/serviceworker.js", timeout=5).text == "// mine"
+    assert httpx.post(owncast.url + "/serviceworker.js", timeout=5).status_code == 405

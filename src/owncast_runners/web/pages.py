@@ -2,9 +2,10 @@
 
 Files come from two roots, first match wins: ``<data>/web/`` (on-disk static assets: drop a file
 there to override the shipped one at the same path) and the package's ``assets/`` (embedded
-static assets). ``/public/*`` serves ``<data>/public/`` as is. Paths no other route claims fall
-through to ``static_fallback`` (the router's default app), so API routes always win and a wrong
-method on them still gets its 405.
+static assets). ``/public/*`` serves ``<data>/public/`` as is. ``/serviceworker.js`` (the viewer
+page's push notifications) is the web file ``js/serviceworker.js``, served from the root so that
+its scope is the whole site. Paths no other route claims fall through to ``static_fallback`` (the
+router's default app), so API routes always win and a wrong method on them still gets its 405.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ PAGES = {
     "/embed/chat/readonly": "embed/chat.html",
     "/embed/chat/readwrite": "embed/chat.html",
 }
+SERVICE_WORKER_PATH = "/serviceworker.js"
+SERVICE_WORKER_FILE = "js/serviceworker.js"
 
 
 def embedded_assets_dir() -> Path:
@@ -201,6 +204,9 @@ def routes(*, config: ConfigService, data_dir: Path) -> list[BaseRoute]:
     async def public_file(request: Request) -> Response:
         return await public.response(request, request.path_params["path"], csp=VIEWER_CSP)
 
+    async def service_worker(request: Request) -> Response:
+        return await files.response(request, SERVICE_WORKER_FILE, csp=VIEWER_CSP)
+
     async def custom_javascript(request: Request) -> Response:
         return Response(config.string(Keys.CUSTOM_JAVASCRIPT), media_type=CONTENT_TYPES[".js"],
                         headers={**NO_CACHE, "X-Content-Type-Options": "nosniff"})
@@ -213,6 +219,7 @@ def routes(*, config: ConfigService, data_dir: Path) -> list[BaseRoute]:
         Route("/img/platformlogos/{name}", platform_logo, methods=["GET"]),
         Route("/public/{path:path}", public_file, methods=["GET"]),
         Route("/customjavascript", custom_javascript, methods=["GET"]),
+        Route(SERVICE_WORKER_PATH, service_worker, methods=["GET"]),
     ]
 
 

@@ -1,22 +1,14 @@
-// The chat panel: registers an anonymous user (token kept in localStorage), loads the history,
+// The chat panel: registers an anonymous user (identity.js, kept in localStorage), loads the history,
 // talks to /ws?accessToken= (a frame may hold several JSON events separated by "\n"), and offers
 // rename, colour, emoji and, for users with the MODERATOR scope, inline moderation.
 // Message bodies are the server's sanitised HTML; names and everything else are text.
 import { el, clear, html, icon } from './dom.js';
 import { ApiError, getJSON, postJSON } from './api.js';
+import { ensureIdentity, loadIdentity, saveIdentity } from './identity.js';
 
-const IDENTITY_KEY = 'owncast.chat.identity';
 const MAX_MESSAGES = 500;
 const USER_COLORS = 8;
 const COMMON_EMOJI = ['😀', '😂', '😍', '😮', '😢', '👍', '👏', '🎉', '🔥', '❤️', '👋', '🙏'];
-
-function loadIdentity() {
-  try {
-    return JSON.parse(localStorage.getItem(IDENTITY_KEY)) || null;
-  } catch {
-    return null;
-  }
-}
 
 function socketUrl(override, token) {
   let base = new URL(window.location.href);
@@ -99,10 +91,7 @@ export class ChatPanel {
 
   async ensureIdentity(force = false) {
     if (this.identity && !force) return;
-    const body = this.identity ? { displayName: this.identity.displayName } : {};
-    const reply = await postJSON('/api/chat/register', body);
-    this.identity = { id: reply.id, accessToken: reply.accessToken, displayName: reply.displayName };
-    localStorage.setItem(IDENTITY_KEY, JSON.stringify(this.identity));
+    this.identity = await ensureIdentity(force);
   }
 
   async loadHistory() {
@@ -201,7 +190,7 @@ export class ChatPanel {
   setUser(user) {
     this.user = user;
     this.identity = { ...this.identity, id: user.id, displayName: user.displayName };
-    localStorage.setItem(IDENTITY_KEY, JSON.stringify(this.identity));
+    saveIdentity(this.identity);
     this.root.classList.toggle('is-moderator', (user.scopes || []).includes('MODERATOR'));
     this.root.dataset.userId = user.id;
     if (!this.nameButton) return;

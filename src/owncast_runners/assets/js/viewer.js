@@ -1,9 +1,10 @@
-// The viewer page `/`: player, stream state, the streamer's page and the chat panel.
+// The viewer page `/`: player, stream state, the notify button, the streamer's page and the chat panel.
 import { el, clear, formatDuration, icon } from './dom.js';
 import { applyCustomisation, getJSON, watchStatus } from './api.js';
 import { Player } from './player.js';
 import { ChatPanel } from './chat.js';
 import { externalActions, renderAbout, renderIdentity } from './about.js';
+import { renderNotify } from './notify.js';
 
 const config = await getJSON('/api/config').catch(() => ({}));
 applyCustomisation(config);
@@ -17,6 +18,7 @@ for (const tab of document.querySelectorAll('.mobile-tabs [data-tab]')) {
 const player = new Player(document.getElementById('player'), { offlineMessage: config.offlineMessage });
 renderAbout(document.getElementById('about'), config);
 clear(document.getElementById('actions'), externalActions(config.externalActions));
+renderNotify(document.getElementById('notify'), config);
 
 const titleNode = document.getElementById('stream-title');
 const stateNode = document.getElementById('stream-state');

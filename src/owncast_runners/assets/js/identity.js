@@ -1,0 +1,36 @@
+// The viewer's chat user, shared by the chat panel and the notify button: one anonymous user per
+// browser, its token kept in localStorage. Concurrent callers share one registration.
+import { postJSON } from './api.js';
+
+const IDENTITY_KEY = 'owncast.chat.identity';
+let pending = null;
+
+export function loadIdentity() {
+  try {
+    return JSON.parse(localStorage.getItem(IDENTITY_KEY)) || null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveIdentity(identity) {
+  localStorage.setItem(IDENTITY_KEY, JSON.stringify(identity));
+}
+
+/**
+ * The stored chat user ({id, accessToken, displayName}); registers one first when there is none,
+ * or when `force` (the server no longer accepts the stored token), keeping the display name.
+ */
+export async function ensureIdentity(force = false) {
+  const current = loadIdentity();
+  if (current && !force) return current;
+  if (!pending) {
+    const body = current ? { displayName: current.displayName } : {};
+    pending = postJSON('/api/chat/register', body).then((reply) => {
+      const identity = { id: reply.id, accessToken: reply.accessToken, displayName: reply.displayName };
+      saveIdentity(identity);
+      return identity;
+    }).finally(() => { pending = null; });
+  }
+  return pending;
+}
