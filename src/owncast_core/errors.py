@@ -60,3 +60,15 @@ class DeliveryRefused(OwncastError):
 
 class SubscriptionGone(DeliveryFailed):
     """A push service answered that a subscription no longer exists (HTTP 404 or 410): forget it."""
+
+
+class FederationDisabled(OwncastError):
+    """A federation endpoint was asked while federation is off (Owncast answers 405)."""
+
+
+class SignatureRejected(AuthenticationError):
+    """An inbound ActivityPub request's HTTP Signature is missing, malformed or does not verify."""
+
+
+class Overloaded(OwncastError):
+    """A bounded queue is full; the caller may retry later."""

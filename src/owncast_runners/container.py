@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from dependency_injector import containers, providers
 
+from owncast_adapters.activitypub.crypto import RsaFederationCrypto
 from owncast_adapters.auth.passwords import BcryptPasswordHasher
 from owncast_adapters.bus.inprocess import InProcessEventBus
 from owncast_adapters.directory.httpx_client import HttpxDirectoryClient
@@ -26,6 +27,7 @@ from owncast_adapters.render.wordlist import WordListContentFilter
 from owncast_adapters.sqlite.chat_repository import SqliteChatRepository
 from owncast_adapters.sqlite.config_repository import SqliteConfigRepository
 from owncast_adapters.sqlite.database import Database
+from owncast_adapters.sqlite.followers_repository import SqliteFollowersRepository
 from owncast_adapters.sqlite.notifications_repository import SqliteNotificationsRepository
 from owncast_adapters.sqlite.stats_repository import SqliteStatsRepository
 from owncast_adapters.sqlite.user_repository import SqliteUserRepository
@@ -48,6 +50,7 @@ from owncast_core.services.chat import ChatService
 from owncast_core.services.config import ConfigService
 from owncast_core.services.config_views import ConfigViews
 from owncast_core.services.directory import DirectoryService
+from owncast_core.services.federation import FederationService
 from owncast_core.services.log_history import LogHistoryBuffer
 from owncast_core.services.notifications import NotificationService
 from owncast_core.services.stats import StatsService
@@ -199,9 +202,18 @@ class Container(containers.DeclarativeContainer):
         encoders=encoders,
         chat=chat,
     )
+    # ActivityPub (reference §6)
+    followers_repository = providers.Singleton(SqliteFollowersRepository, database=database)
+    federation = providers.Singleton(
+        FederationService,
+        config=config,
+        followers=followers_repository,
+        crypto=providers.Singleton(RsaFederationCrypto),
+        clock=clock,
+    )
     config_views = providers.Singleton(
         ConfigViews, config=config, renderer=providers.Singleton(MarkdownItPageRenderer), encoders=encoders,
-        status=status,
+        status=status, follower_count=federation.provided.follower_count,
     )
     stats = providers.Singleton(
         StatsService,
@@ -257,4 +269,5 @@ class Container(containers.DeclarativeContainer):
         emoji_store=emoji_store,
         admin_api=admin_api,
         notification_service=notifications,
+        federation_service=federation,
     )

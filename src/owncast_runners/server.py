@@ -72,6 +72,7 @@ class OwncastServer:
         raise_open_file_limit()  # chat holds a socket per client (Owncast does the same)
         await self._start_admin()
         await self._start_notifications()
+        await self._start_federation()
 
         self._sockets = bind_sockets(self.settings.web_host, self.settings.web_port)
         self.web_port = self._sockets[0].getsockname()[1]
@@ -235,6 +236,13 @@ class OwncastServer:
                 await step()
             except Exception:
                 log.exception("shutdown step %s failed", getattr(step, "__qualname__", step))
+
+    async def _start_federation(self) -> None:
+        """The Fediverse account's key pair on the first start (reference §6)."""
+        try:
+            await self.container.federation().start()
+        except Exception:  # federation is a side feature: the server runs without it
+            log.exception("could not set up federation")
 
     async def _collect_playback(self) -> None:
         self.container.stats().collect_playback_job()

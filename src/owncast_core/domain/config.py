@@ -79,6 +79,8 @@ class Keys:
     FEDERATION_GO_LIVE_MESSAGE: Final = "federation_go_live_message"
     FEDERATION_SHOW_ENGAGEMENT: Final = "federation_show_engagement"
     FEDERATION_BLOCKED_DOMAINS: Final = "federation_blocked_domains"
+    FEDERATION_PUBLIC_KEY: Final = "public_key"  # Owncast's key names (RSA, PEM)
+    FEDERATION_PRIVATE_KEY: Final = "private_key"
     DISCORD_CONFIG: Final = "discord_configuration"
     BROWSER_PUSH_CONFIG: Final = "browser_push_configuration"
     VAPID_PUBLIC_KEY: Final = "vapid_public_key"
@@ -137,6 +139,8 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
         Keys.FEDERATION_GO_LIVE_MESSAGE: "I've gone live!",
         Keys.FEDERATION_SHOW_ENGAGEMENT: True,
         Keys.FEDERATION_BLOCKED_DOMAINS: [],
+        Keys.FEDERATION_PUBLIC_KEY: "",
+        Keys.FEDERATION_PRIVATE_KEY: "",
         Keys.DISCORD_CONFIG: {"enabled": False},
         Keys.BROWSER_PUSH_CONFIG: {"enabled": True, "goLiveMessage": "I've gone live!"},
         Keys.VAPID_PUBLIC_KEY: "",

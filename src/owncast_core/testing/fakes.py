@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from owncast_core.domain.activitypub import Follower, FollowerState
 from owncast_core.domain.chat import ApiUser, ChatRecord, ChatUser, HistoryEntry, IPBan
 from owncast_core.domain.geo import LOCALHOST, GeoInfo, is_local_address, parse_address
 from owncast_core.domain.notifications import (
@@ -39,6 +40,7 @@ from owncast_core.domain.stats import GAUGES, HardwareSample, TimestampedValue
 from owncast_core.domain.stream import TranscodeJob
 from owncast_core.domain.webhooks import Webhook
 from owncast_core.errors import NotFoundError, TranscoderGone, ValidationError
+from owncast_core.ports.activitypub import KeyPair
 from owncast_core.ports.bus import EventHandler
 from owncast_core.ports.emoji import Emoji, EmojiFile
 from owncast_core.ports.repositories import JsonValue
@@ -898,3 +900,52 @@ class RecordingDirectoryClient:
         if isinstance(reply, BaseException):
             raise reply
         return reply
+
+
+class InMemoryFollowersRepository:
+    """``FollowersRepository`` in a dict keyed by actor IRI."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, Follower] = {}
+
+    async def save(self, follower: Follower) -> None:
+        known = self._rows.get(follower.actor_iri)
+        self._rows[follower.actor_iri] = replace(follower, created_at=known.created_at) if known else follower
+
+    async def get(self, actor_iri: str) -> Follower | None:
+        return self._rows.get(actor_iri)
+
+    async def remove(self, actor_iri: str) -> bool:
+        return self._rows.pop(actor_iri, None) is not None
+
+    async def list(self, state: FollowerState, *, offset: int = 0,
+                   limit: int | None = None) -> builtins.list[Follower]:
+        rows = sorted((f for f in self._rows.values() if f.state == state), key=lambda f: f.created_at,
+                      reverse=True)[offset:]
+        return rows if limit is None else rows[:limit]
+
+    async def count(self, state: FollowerState) -> int:
+        return sum(1 for f in self._rows.values() if f.state == state)
+
+
+class FakeFederationCrypto:
+    """``FederationCrypto`` without RSA: a "key pair" is a random secret seen from both sides
+    (``fake-private:<s>`` / ``fake-public:<s>``) and a signature is HMAC-SHA256 with the secret.
+    Only for tests: anyone who knows the public text can sign."""
+
+    def __init__(self) -> None:
+        self.generated = 0
+
+    async def generate_keys(self) -> KeyPair:
+        self.generated += 1
+        secret = os.urandom(16).hex()
+        return KeyPair(private_pem=f"fake-private:{secret}", public_pem=f"fake-public:{secret}")
+
+    def sign(self, private_pem: str, data: bytes) -> bytes:
+        return hmac.new(private_pem.removeprefix("fake-private:").encode(), data, hashlib.sha256).digest()
+
+    def verify(self, public_pem: str, data: bytes, signature: bytes) -> bool:
+        if not public_pem.startswith("fake-public:"):
+            return False
+        expected = hmac.new(public_pem.removeprefix("fake-public:").encode(), data, hashlib.sha256).digest()
+        return hmac.compare_digest(expected, signature)

@@ -14,10 +14,23 @@ from owncast_core.ports.clock import Clock
 from owncast_core.ports.emoji import EmojiStore
 from owncast_core.services.chat import ChatService
 from owncast_core.services.config import ConfigService
+from owncast_core.services.federation import FederationService
 from owncast_core.services.notifications import NotificationService
 from owncast_core.services.stream import StreamService
 from owncast_core.services.viewers import ViewerService
-from owncast_runners.web import admin, assets, chat_api, chat_ws, emoji, hls, moderation, notifications, pages, status
+from owncast_runners.web import (
+    admin,
+    assets,
+    chat_api,
+    chat_ws,
+    emoji,
+    federation,
+    hls,
+    moderation,
+    notifications,
+    pages,
+    status,
+)
 from owncast_runners.web.admin_api import AdminApi
 from owncast_runners.web.admin_api import routes as admin_api_routes
 
@@ -35,6 +48,7 @@ def create_app(
     chat_frame_interval: float = chat_ws.DEFAULT_FRAME_INTERVAL,
     admin_api: AdminApi | None = None,
     notification_service: NotificationService | None = None,
+    federation_service: FederationService | None = None,
 ) -> Starlette:
     """Build the web app from resolved services (the container calls this)."""
     route_list: list[BaseRoute] = [
@@ -58,6 +72,8 @@ def create_app(
         route_list += emoji.routes(emoji=emoji_store, config=config)
     if admin_api is not None:
         route_list += admin_api_routes(admin_api, config=config, data_dir=data_dir, chat=chat)
+    if federation_service is not None:
+        route_list += federation.routes(federation=federation_service)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return PlainTextResponse("404 page not found", status_code=404)

@@ -1,0 +1,1 @@
+"""ActivityPub adapters: RSA keys and signatures (``cryptography``), signed HTTP (httpx)."""

@@ -1,0 +1,101 @@
+"""Contract suites for ``FollowersRepository``, ``FederationCrypto`` and ``FederationHttp``
+(``owncast_core.ports.activitypub``)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from owncast_core.domain.activitypub import Follower
+from owncast_core.ports.activitypub import FederationCrypto, FollowersRepository
+
+RepositoryFactory = Callable[[], Awaitable[FollowersRepository]]
+T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
+
+
+def follower(n: int, *, approved: bool = True, at: datetime | None = None) -> Follower:
+    created = at or T0 + timedelta(minutes=n)
+    return Follower(
+        actor_iri=f"https://social.example/users/u{n}", inbox=f"https://social.example/users/u{n}/inbox",
+        shared_inbox="https://social.example/inbox", name=f"User {n}", username=f"u{n}@social.example",
+        image=f"https://social.example/a/{n}.png", created_at=created, follow_iri=f"https://social.example/f/{n}",
+        approved_at=created if approved else None,
+    )
+
+
+class FollowersRepositoryContract:
+    """Provide ``make_repository``: an async factory; a second call must return a handle on the
+    *same* store (reopened, for persistent adapters)."""
+
+    @pytest.fixture
+    async def make_repository(self) -> RepositoryFactory:  # pragma: no cover - bindings override
+        raise NotImplementedError
+
+    @pytest.fixture
+    async def repository(self, make_repository: RepositoryFactory) -> FollowersRepository:
+        return await make_repository()
+
+    async def test_save_and_get_every_field(self, repository: FollowersRepository) -> None:
+        one = follower(1)
+        await repository.save(one)
+        assert await repository.get(one.actor_iri) == one
+        assert await repository.get("https://social.example/users/nobody") is None
+
+    async def test_save_again_replaces_but_keeps_the_first_time(self, repository: FollowersRepository) -> None:
+        await repository.save(follower(1, approved=False))
+        later = replace(follower(1), name="Renamed", created_at=T0 + timedelta(days=3),
+                        disabled_at=T0 + timedelta(days=3))
+        await repository.save(later)
+        stored = await repository.get(later.actor_iri)
+        assert stored == replace(later, created_at=follower(1).created_at)
+        assert stored is not None and stored.state == "blocked"
+
+    async def test_states_newest_first_with_paging(self, repository: FollowersRepository) -> None:
+        for n in (1, 2, 3):
+            await repository.save(follower(n))
+        await repository.save(follower(4, approved=False))
+        await repository.save(replace(follower(5), disabled_at=T0))
+        assert [f.actor_iri[-2:] for f in await repository.list("approved")] == ["u3", "u2", "u1"]
+        assert [f.actor_iri[-2:] for f in await repository.list("approved", offset=1, limit=1)] == ["u2"]
+        assert [f.actor_iri[-2:] for f in await repository.list("pending")] == ["u4"]
+        assert [f.actor_iri[-2:] for f in await repository.list("blocked")] == ["u5"]
+        assert (await repository.count("approved"), await repository.count("pending"),
+                await repository.count("blocked")) == (3, 1, 1)
+
+    async def test_remove(self, repository: FollowersRepository) -> None:
+        await repository.save(follower(1))
+        await repository.save(follower(2))
+        assert await repository.remove(follower(1).actor_iri) is True
+        assert await repository.remove(follower(1).actor_iri) is False
+        assert [f.actor_iri for f in await repository.list("approved")] == [follower(2).actor_iri]
+
+    async def test_survives_reopening(self, make_repository: RepositoryFactory) -> None:
+        first = await make_repository()
+        await first.save(follower(7))
+        again = await make_repository()
+        assert await again.get(follower(7).actor_iri) == follower(7)
+
+
+class FederationCryptoContract:
+    """Provide ``crypto``."""
+
+    @pytest.fixture
+    def crypto(self) -> FederationCrypto:  # pragma: no cover - bindings override
+        raise NotImplementedError
+
+    async def test_signatures_verify_only_with_the_pair_and_the_data(self, crypto: FederationCrypto) -> None:
+        keys, other = await crypto.generate_keys(), await crypto.generate_keys()
+        assert keys != other
+        signature = crypto.sign(keys.private_pem, b"(request-target): post /inbox")
+        assert crypto.verify(keys.public_pem, b"(request-target): post /inbox", signature) is True
+        assert crypto.verify(keys.public_pem, b"(request-target): post /inbox2", signature) is False
+        assert crypto.verify(other.public_pem, b"(request-target): post /inbox", signature) is False
+        assert crypto.verify(keys.public_pem, b"(request-target): post /inbox", signature[:-1] + b"\0") is False
+
+    async def test_garbage_is_false_not_an_error(self, crypto: FederationCrypto) -> None:
+        keys = await crypto.generate_keys()
+        assert crypto.verify("not a key", b"data", b"sig") is False
+        assert crypto.verify(keys.public_pem, b"data", b"") is False

@@ -1,0 +1,135 @@
+"""Federation routes (reference §1.6, §6.1): WebFinger, host-meta, NodeInfo, the Mastodon-style
+instance document, the actor with its collections, and the public follower list.
+
+Every route answers 405 while federation is off (``FederationDisabled``), 404 for an unknown
+account or without a server URL, 400 for a malformed query. The actor documents answer a
+non-ActivityPub ``Accept`` (a browser) with a 307 to the web page.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from owncast_core.domain.activitypub import ACTIVITY_JSON, JRD_JSON, is_activitypub_accept
+from owncast_core.errors import FederationDisabled, NotFoundError, ValidationError
+from owncast_core.services.federation import FederationService
+from owncast_runners.web.responses import CORS_ANY, bad_request
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def activity_json(payload: Any, *, status: int = 200) -> Response:
+    return JSONResponse(payload, status_code=status, media_type=ACTIVITY_JSON)
+
+
+def federation_errors(endpoint: Endpoint) -> Endpoint:
+    """405 while federation is off, 404 for what is not here, 400 for a malformed request."""
+
+    @functools.wraps(endpoint)
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except FederationDisabled:
+            return PlainTextResponse("federation is disabled", status_code=405)
+        except NotFoundError as exc:
+            return PlainTextResponse(str(exc) or "not found", status_code=404)
+        except ValidationError as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+
+    return wrapped
+
+
+def pagination(request: Request) -> tuple[int, int] | Response:
+    """``?offset=`` (default 0) and ``?limit=`` (default 50); non-integers -> 400 (§1.1)."""
+    try:
+        offset = int(request.query_params.get("offset", "0"))
+        limit = int(request.query_params.get("limit", "50"))
+    except ValueError:
+        return bad_request("offset and limit must be integers")
+    return max(0, offset), max(0, min(limit, 1000))
+
+
+def routes(*, federation: FederationService) -> list[BaseRoute]:
+    @federation_errors
+    async def webfinger(request: Request) -> Response:
+        document = federation.webfinger(request.query_params.get("resource"))
+        return JSONResponse(document, media_type=JRD_JSON, headers=CORS_ANY)
+
+    @federation_errors
+    async def host_meta(request: Request) -> Response:
+        return Response(federation.host_meta(), media_type="application/xrd+xml", headers=CORS_ANY)
+
+    @federation_errors
+    async def nodeinfo_links(request: Request) -> Response:
+        return JSONResponse(federation.nodeinfo_links(), headers=CORS_ANY)
+
+    @federation_errors
+    async def nodeinfo(request: Request) -> Response:
+        return JSONResponse(await federation.nodeinfo(), headers=CORS_ANY, media_type=(
+            'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.0#"'))
+
+    @federation_errors
+    async def x_nodeinfo2(request: Request) -> Response:
+        return JSONResponse(await federation.x_nodeinfo2(), headers=CORS_ANY)
+
+    @federation_errors
+    async def instance(request: Request) -> Response:
+        return JSONResponse(await federation.instance(), headers=CORS_ANY)
+
+    def for_activitypub(endpoint: Endpoint) -> Endpoint:
+        """405 while off; a browser (no ActivityPub ``Accept``) is sent to the web page."""
+
+        @federation_errors
+        @functools.wraps(endpoint)
+        async def wrapped(request: Request) -> Response:
+            federation.actor()  # FederationDisabled / no server URL first
+            if not is_activitypub_accept(request.headers.get("accept")):
+                return RedirectResponse("/", status_code=307)
+            return await endpoint(request)
+
+        return wrapped
+
+    @for_activitypub
+    async def actor(request: Request) -> Response:
+        return activity_json(federation.actor_document(request.path_params["username"]))
+
+    @for_activitypub
+    async def followers(request: Request) -> Response:
+        return activity_json(await federation.followers_collection(
+            request.path_params["username"], request.query_params.get("page")))
+
+    @for_activitypub
+    async def outbox(request: Request) -> Response:
+        return activity_json(await federation.outbox_collection(
+            request.path_params["username"], request.query_params.get("page")))
+
+    @federation_errors
+    async def following(request: Request) -> Response:
+        federation.actor()
+        raise NotFoundError("not found")
+
+    async def public_followers(request: Request) -> Response:
+        page = pagination(request)
+        if isinstance(page, Response):
+            return page
+        return JSONResponse(await federation.followers_page(*page), headers=CORS_ANY)
+
+    return [
+        Route("/.well-known/webfinger", webfinger, methods=["GET"]),
+        Route("/.well-known/host-meta", host_meta, methods=["GET"]),
+        Route("/.well-known/nodeinfo", nodeinfo_links, methods=["GET"]),
+        Route("/.well-known/x-nodeinfo2", x_nodeinfo2, methods=["GET"]),
+        Route("/nodeinfo/2.0", nodeinfo, methods=["GET"]),
+        Route("/api/v1/instance", instance, methods=["GET"]),
+        Route("/federation/user/{username}", actor, methods=["GET"]),
+        Route("/federation/user/{username}/followers", followers, methods=["GET"]),
+        Route("/federation/user/{username}/outbox", outbox, methods=["GET"]),
+        Route("/federation/user/{username}/following", following, methods=["GET"]),
+        Route("/api/followers", public_followers, methods=["GET"]),
+    ]
