@@ -44,7 +44,7 @@ class OutboundReply:
 
 
 class OutboundHttp:
-    """POSTs for the side-effect senders.
+    """POSTs (and ActivityPub's GETs) for the side-effect senders.
 
     - The target host is resolved first; if any address is loopback, private, link-local,
       multicast or reserved the request is refused (``DeliveryRefused``) unless
@@ -65,13 +65,21 @@ class OutboundHttp:
 
     async def post(self, url: str, *, content: bytes, headers: Mapping[str, str], timeout: float,
                    max_body: int = 0) -> OutboundReply:
+        return await self._send("POST", url, content=content, headers=headers, timeout=timeout, max_body=max_body)
+
+    async def get(self, url: str, *, headers: Mapping[str, str], timeout: float, max_body: int) -> OutboundReply:
+        """A GET under the same guard (ActivityPub fetches a remote actor's document)."""
+        return await self._send("GET", url, content=None, headers=headers, timeout=timeout, max_body=max_body)
+
+    async def _send(self, method: str, url: str, *, content: bytes | None, headers: Mapping[str, str],
+                    timeout: float, max_body: int) -> OutboundReply:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise DeliveryRefused(f"not an http(s) URL: {url}")
         if not self.allow_private:
             port = parts.port or (443 if parts.scheme == "https" else 80)
             await self._check_target(parts.hostname, port, timeout)
-        request = self._client.build_request("POST", url, content=content, headers=dict(headers),
+        request = self._client.build_request(method, url, content=content, headers=dict(headers),
                                              timeout=httpx.Timeout(timeout))
         try:
             async with asyncio.timeout(timeout):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dependency_injector import containers, providers
 
 from owncast_adapters.activitypub.crypto import RsaFederationCrypto
+from owncast_adapters.activitypub.http import HttpxFederationHttp
 from owncast_adapters.auth.passwords import BcryptPasswordHasher
 from owncast_adapters.bus.inprocess import InProcessEventBus
 from owncast_adapters.directory.httpx_client import HttpxDirectoryClient
@@ -202,6 +203,7 @@ class Container(containers.DeclarativeContainer):
         encoders=encoders,
         chat=chat,
     )
+    outbound_http = providers.Singleton(OutboundHttp, allow_private=settings.provided.outbound_allow_private)
     # ActivityPub (reference §6)
     followers_repository = providers.Singleton(SqliteFollowersRepository, database=database)
     federation = providers.Singleton(
@@ -209,7 +211,9 @@ class Container(containers.DeclarativeContainer):
         config=config,
         followers=followers_repository,
         crypto=providers.Singleton(RsaFederationCrypto),
+        http=providers.Singleton(HttpxFederationHttp, http=outbound_http),
         clock=clock,
+        ids=ids,
     )
     config_views = providers.Singleton(
         ConfigViews, config=config, renderer=providers.Singleton(MarkdownItPageRenderer), encoders=encoders,
@@ -231,7 +235,6 @@ class Container(containers.DeclarativeContainer):
     log_history = providers.Singleton(LogHistoryBuffer)
 
     # go-live notifications and the directory (reference §7)
-    outbound_http = providers.Singleton(OutboundHttp, allow_private=settings.provided.outbound_allow_private)
     side_effect_scheduler = providers.Singleton(AsyncioScheduler)
     notifications_repository = providers.Singleton(SqliteNotificationsRepository, database=database)
     notifications = providers.Singleton(

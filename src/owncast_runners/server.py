@@ -229,6 +229,8 @@ class OwncastServer:
 
     async def _stop_notifications(self) -> None:
         c = self.container
+        with contextlib.suppress(Exception):
+            await c.federation().close()
         c.notifications().close()
         c.directory().close()
         for step in (c.side_effect_scheduler().close, c.outbound_http().aclose):
@@ -243,6 +245,7 @@ class OwncastServer:
             await self.container.federation().start()
         except Exception:  # federation is a side feature: the server runs without it
             log.exception("could not set up federation")
+        self.container.federation().start_worker()
 
     async def _collect_playback(self) -> None:
         self.container.stats().collect_playback_job()

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from owncast_adapters.activitypub.crypto import RsaFederationCrypto
+from owncast_adapters.activitypub.http import HttpxFederationHttp
+from owncast_adapters.outbound import OutboundHttp
 from owncast_adapters.sqlite.database import Database
 from owncast_adapters.sqlite.followers_repository import SqliteFollowersRepository
-from owncast_core.testing.contracts.activitypub import FederationCryptoContract, FollowersRepositoryContract
-from owncast_core.testing.fakes import FakeFederationCrypto, InMemoryFollowersRepository
+from owncast_core.errors import DeliveryRefused
+from owncast_core.ports.activitypub import HttpReply
+from owncast_core.testing.contracts.activitypub import (
+    FederationCryptoContract,
+    FederationHttpContract,
+    FollowersRepositoryContract,
+    HttpEnv,
+)
+from owncast_core.testing.fakes import FakeFederationCrypto, InMemoryFollowersRepository, RecordingFederationHttp
+
+from ..webhook_receiver import WebhookReceiver
+
+
+def _dead_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/inbox"
 
 
 class TestInMemoryFollowersRepository(FollowersRepositoryContract):
@@ -62,3 +80,47 @@ class TestRsaFederationCrypto(FederationCryptoContract):
         assert keys.public_pem.startswith("-----BEGIN PUBLIC KEY-----")
         public = serialization.load_pem_public_key(keys.public_pem.encode())
         assert isinstance(public, rsa.RSAPublicKey) and public.key_size == 2048
+
+
+class TestRecordingFederationHttp(FederationHttpContract):
+    @pytest.fixture
+    def env(self) -> HttpEnv:
+        http = RecordingFederationHttp({"file:///etc/passwd": DeliveryRefused("not an http(s) URL")})
+
+        async def answering(status: int, body: bytes) -> str:
+            http.routes["https://remote.example/x"] = HttpReply(status, body)
+            return "https://remote.example/x"
+
+        def received() -> list[tuple[dict[str, str], bytes]]:
+            return [(h, b) for _, url, h, b in http.requests if url == "https://remote.example/x"]
+
+        return HttpEnv(http, answering, received, _dead_url())
+
+
+class TestHttpxFederationHttp(FederationHttpContract):
+    @pytest.fixture
+    async def env(self) -> AsyncIterator[HttpEnv]:
+        outbound = OutboundHttp(allow_private=True)
+        receivers: list[WebhookReceiver] = []
+
+        async def answering(status: int, body: bytes) -> str:
+            receiver = await WebhookReceiver(default=status, reply_body=body).start()
+            receivers.append(receiver)
+            return receiver.url
+
+        def received() -> list[tuple[dict[str, str], bytes]]:
+            return [(r.headers, r.body) for receiver in receivers for r in receiver.requests]
+
+        yield HttpEnv(HttpxFederationHttp(http=outbound), answering, received, _dead_url())
+        await outbound.aclose()
+        for receiver in receivers:
+            await receiver.stop()
+
+    async def test_loopback_is_refused_unless_allowed(self) -> None:
+        outbound = OutboundHttp()
+        try:
+            with pytest.raises(DeliveryRefused):
+                await HttpxFederationHttp(http=outbound).get("http://127.0.0.1:9/users/a", headers={}, timeout=2,
+                                                             max_body=10)
+        finally:
+            await outbound.aclose()

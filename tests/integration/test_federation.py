@@ -1,8 +1,12 @@
 """Federation end to end: the embedded server with its real adapters (SQLite, RSA keys made with
-``cryptography``, the web app) on 127.0.0.1; only the transcoder is the fake one."""
+``cryptography``, httpx outbound, the web app) on 127.0.0.1 against a stub Fediverse server with
+its own key (``tests/fediverse_stub.py``); only the transcoder is the fake one. Outbound requests
+to loopback are allowed explicitly (``outbound_allow_private``)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +20,9 @@ from owncast_core.testing.fakes import FakeTranscoder
 from owncast_runners.container import Container
 from owncast_runners.server import OwncastServer
 from owncast_runners.settings import Settings
+
+from ..fediverse_stub import FediverseStub, verify_signed_request
+from .chat_app import serving
 
 pytestmark = pytest.mark.integration
 ADMIN = ("admin", "abc123")
@@ -136,3 +143,135 @@ async def test_the_key_pair_survives_a_restart(tmp_path: Path) -> None:
         keys.append(container.config().string(Keys.FEDERATION_PRIVATE_KEY))
         await server.stop()
     assert keys[0].startswith("-----BEGIN RSA PRIVATE KEY-----") and keys[0] == keys[1]
+
+
+
+# --- follows (slice 2) ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def fedi() -> AsyncIterator[FediverseStub]:
+    stub = FediverseStub()
+    async with serving(stub.app()) as port:
+        stub.port = port
+        yield stub
+
+
+def follow_activity(stub: FediverseStub, name: str = "alice", host: str = "127.0.0.1", n: int = 1) -> bytes:
+    actor = stub.actor_iri(name, host)
+    return json.dumps({"@context": "https://www.w3.org/ns/activitystreams", "id": f"{actor}/follows/{n}",
+                       "type": "Follow", "actor": actor, "object": ACTOR}).encode()
+
+
+async def post_inbox(world: World, stub: FediverseStub, body: bytes, *, name: str = "alice",
+                     host: str = "127.0.0.1", **sign: object) -> httpx.Response:
+    url = f"http://127.0.0.1:{world.server.web_port}/federation/user/streamer/inbox"
+    headers = stub.sign(url, body, key_id=f"{stub.actor_iri(name, host)}#main-key", **sign)  # type: ignore[arg-type]
+    return await world.client.post("/federation/user/streamer/inbox", content=body, headers=headers)
+
+
+async def our_public_key(world: World) -> str:
+    actor = (await world.client.get("/federation/user/streamer", headers=AP)).json()
+    return str(actor["publicKey"]["publicKeyPem"])
+
+
+async def test_a_signed_follow_is_accepted_with_our_signature(world: World, fedi: FediverseStub) -> None:
+    client = world.client
+    await enable(client)
+    body = follow_activity(fedi)
+    reply = await post_inbox(world, fedi, body)
+    assert reply.status_code == 202, reply.text
+
+    (accept,) = await fedi.wait_for(1)
+    assert accept.path == "/users/alice/inbox"
+    params = verify_signed_request("POST", accept.path, accept.headers, accept.body, await our_public_key(world))
+    assert params["keyId"] == f"{ACTOR}#main-key"
+    activity = json.loads(accept.body)
+    assert (activity["type"], activity["actor"]) == ("Accept", ACTOR)
+    assert activity["object"]["id"] == f"{fedi.actor_iri('alice')}/follows/1"
+    # the signer's document was fetched with a signed GET too
+    fetch = fedi.fetches[0]
+    verify_signed_request("GET", fetch.path, {k.lower(): v for k, v in fetch.headers.items()}, None,
+                          await our_public_key(world))
+
+    assert (await client.get("/api/config")).json()["federation"]["followerCount"] == 1
+    admin = (await client.get("/api/admin/followers", auth=ADMIN)).json()
+    assert admin["total"] == 1
+    (row,) = admin["results"]
+    assert (row["link"], row["name"], row["username"], row["disabledAt"]) == (
+        fedi.actor_iri("alice"), "Alice", "alice@127.0.0.1", None)
+    assert row["image"] == f"http://127.0.0.1:{fedi.port}/alice.png"
+    assert (await client.get("/api/followers")).json()["total"] == 1
+    assert (await client.get("/api/admin/followers")).status_code == 401
+    collection = (await client.get("/federation/user/streamer/followers?page=1", headers=AP)).json()
+    assert collection["orderedItems"] == [fedi.actor_iri("alice")]
+
+    undo = json.dumps({"id": f"{fedi.actor_iri('alice')}/undo/1", "type": "Undo", "actor": fedi.actor_iri("alice"),
+                       "object": json.loads(body)}).encode()
+    assert (await post_inbox(world, fedi, undo)).status_code == 202
+    await asyncio.wait_for(world.container.federation().idle(), 5)
+    assert "followerCount" not in (await client.get("/api/config")).json()["federation"]  # 0 is omitted
+    assert (await client.get("/api/admin/followers", auth=ADMIN)).json() == {"total": 0, "results": []}
+
+
+async def test_bad_requests_are_refused_and_nothing_is_stored(world: World, fedi: FediverseStub) -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    client = world.client
+    body = follow_activity(fedi)
+    assert (await post_inbox(world, fedi, body)).status_code == 405  # federation is off
+    await enable(client)
+
+    impostor = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    wrong_key = await post_inbox(world, fedi, body, key=impostor)
+    assert wrong_key.status_code == 401 and "does not verify" in wrong_key.text
+    wrong_digest = await post_inbox(world, fedi, body, digest_of=b"{}")
+    assert wrong_digest.status_code == 401 and "Digest" in wrong_digest.text
+    stale = await post_inbox(world, fedi, body, date="Mon, 01 Jan 2024 00:00:00 GMT")
+    assert stale.status_code == 401 and "Date" in stale.text
+    unsigned = await client.post("/federation/user/streamer/inbox", content=body)
+    assert unsigned.status_code == 401 and "not signed" in unsigned.text
+    malformed = await post_inbox(world, fedi, b"{not json")
+    assert malformed.status_code == 400
+    huge = await post_inbox(world, fedi, b"{" + b" " * (300 * 1024) + b"}")
+    assert huge.status_code == 400 and "larger" in huge.text
+
+    await admin_set(client, "federation/blockdomains", ["localhost"])
+    blocked = await post_inbox(world, fedi, follow_activity(fedi, "mallory", "localhost"), name="mallory",
+                               host="localhost")
+    assert blocked.status_code == 403 and "blocked" in blocked.text
+
+    await asyncio.wait_for(world.container.federation().idle(), 5)
+    assert fedi.inbox == []
+    assert (await client.get("/api/admin/followers", auth=ADMIN)).json()["total"] == 0
+    assert (await client.get("/api/admin/followers/pending", auth=ADMIN)).json() == []
+
+
+async def test_private_mode_waits_for_the_streamer(world: World, fedi: FediverseStub) -> None:
+    client = world.client
+    await enable(client)
+    await admin_set(client, "federation/private", True)
+    assert (await post_inbox(world, fedi, follow_activity(fedi))).status_code == 202
+    await asyncio.wait_for(world.container.federation().idle(), 5)
+    (pending,) = (await client.get("/api/admin/followers/pending", auth=ADMIN)).json()
+    assert pending["link"] == fedi.actor_iri("alice") and fedi.inbox == []
+    assert "followerCount" not in (await client.get("/api/config")).json()["federation"]
+
+    approve = await client.post("/api/admin/followers/approve", auth=ADMIN,
+                                json={"actorIRI": fedi.actor_iri("alice"), "approved": True})
+    assert approve.status_code == 200, approve.text
+    (accept,) = await fedi.wait_for(1)
+    assert json.loads(accept.body)["type"] == "Accept"
+    verify_signed_request("POST", accept.path, accept.headers, accept.body, await our_public_key(world))
+    assert (await client.get("/api/config")).json()["federation"]["followerCount"] == 1
+    assert (await client.get("/api/admin/followers/pending", auth=ADMIN)).json() == []
+
+    reject = await client.post("/api/admin/followers/approve", auth=ADMIN,
+                               json={"actorIRI": fedi.actor_iri("alice"), "approved": False})
+    assert reject.status_code == 200
+    (_, rejected) = await fedi.wait_for(2)
+    assert json.loads(rejected.body)["type"] == "Reject"
+    (blocked,) = (await client.get("/api/admin/followers/blocked", auth=ADMIN)).json()
+    assert blocked["link"] == fedi.actor_iri("alice") and blocked["disabledAt"] is not None
+    bad = await client.post("/api/admin/followers/approve", auth=ADMIN, json={"actorIRI": "x", "approved": True})
+    assert bad.status_code == 400

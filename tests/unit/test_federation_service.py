@@ -3,6 +3,8 @@ actor document and the collections."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +12,16 @@ import pytest
 
 from owncast_core.domain.activitypub import Follower, domain_blocked, hashtag_name, is_activitypub_accept
 from owncast_core.domain.config import Keys
-from owncast_core.errors import FederationDisabled, NotFoundError, ValidationError
+from owncast_core.domain.http_signatures import digest_matches, parse_signature, sign_request, signing_string
+from owncast_core.errors import (
+    FederationDisabled,
+    NotFoundError,
+    Overloaded,
+    PermissionDenied,
+    SignatureRejected,
+    ValidationError,
+)
+from owncast_core.ports.activitypub import HttpReply, KeyPair
 from owncast_core.services.config import ConfigService
 from owncast_core.services.federation import FederationService
 from owncast_core.testing.fakes import (
@@ -19,6 +30,8 @@ from owncast_core.testing.fakes import (
     InMemoryConfigRepository,
     InMemoryFollowersRepository,
     PlainPasswordHasher,
+    RecordingFederationHttp,
+    SequentialIds,
 )
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -32,6 +45,7 @@ class Rig:
     followers: InMemoryFollowersRepository
     crypto: FakeFederationCrypto
     clock: FakeClock
+    http: RecordingFederationHttp
 
 
 @pytest.fixture
@@ -41,10 +55,11 @@ async def rig() -> Rig:
     await config.load()
     await config.set_many({Keys.SERVER_NAME: "Loopback TV", Keys.SERVER_URL: "https://tv.example",
                            Keys.FEDERATION_ENABLED: True})
-    followers, crypto = InMemoryFollowersRepository(), FakeFederationCrypto()
-    service = FederationService(config=config, followers=followers, crypto=crypto, clock=clock, version="0.2.3")
+    followers, crypto, http = InMemoryFollowersRepository(), FakeFederationCrypto(), RecordingFederationHttp()
+    service = FederationService(config=config, followers=followers, crypto=crypto, http=http, clock=clock,
+                                ids=SequentialIds(), version="0.2.3")
     await service.start()
-    return Rig(service, config, followers, crypto, clock)
+    return Rig(service, config, followers, crypto, clock, http)
 
 
 def follower(n: int, *, approved: bool = True) -> Follower:
@@ -155,3 +170,163 @@ def test_pure_helpers() -> None:
     assert domain_blocked("https://a.evil.example/u/1", ["evil.example"])
     assert domain_blocked("https://EVIL.example/u/1", ["https://evil.example/"])
     assert not domain_blocked("https://notevil.example/u/1", ["evil.example"])
+
+
+# --- the inbox (slice 2) --------------------------------------------------------------------------
+
+REMOTE = "https://social.example/users/alice"
+REMOTE_INBOX = f"{REMOTE}/inbox"
+INBOX_TARGET = "/federation/user/streamer/inbox"
+
+
+@dataclass
+class Remote:
+    keys: KeyPair
+    crypto: FakeFederationCrypto
+
+    def document(self, iri: str = REMOTE) -> dict[str, object]:
+        return {"id": iri, "type": "Person", "preferredUsername": "alice", "name": "Alice", "inbox": f"{iri}/inbox",
+                "endpoints": {"sharedInbox": "https://social.example/inbox"},
+                "icon": {"type": "Image", "url": "https://social.example/a.png"},
+                "publicKey": {"id": f"{iri}#main-key", "owner": iri, "publicKeyPem": self.keys.public_pem}}
+
+    def signed(self, body: bytes, clock: FakeClock, *, key_id: str = f"{REMOTE}#main-key") -> dict[str, str]:
+        headers = sign_request("POST", f"https://tv.example{INBOX_TARGET}", key_id=key_id, now=clock.now(),
+                               body=body, sign=lambda data: self.crypto.sign(self.keys.private_pem, data))
+        return headers
+
+
+@pytest.fixture
+async def remote(rig: Rig) -> Remote:
+    crypto = FakeFederationCrypto()
+    found = Remote(await crypto.generate_keys(), crypto)
+    rig.http.routes[REMOTE] = HttpReply(200, json.dumps(found.document()).encode())
+    rig.http.routes[REMOTE_INBOX] = HttpReply(202)
+    return found
+
+
+def follow(activity_id: str = "https://social.example/follows/1", actor: str = REMOTE) -> bytes:
+    return json.dumps({"@context": "https://www.w3.org/ns/activitystreams", "id": activity_id, "type": "Follow",
+                       "actor": actor, "object": ACTOR}).encode()
+
+
+async def deliver(rig: Rig, body: bytes, headers: dict[str, str]) -> None:
+    rig.service.start_worker()
+    try:
+        await rig.service.receive("streamer", method="POST", target=INBOX_TARGET, headers=headers, body=body)
+        await asyncio.wait_for(rig.service.idle(), 5)
+    finally:
+        await rig.service.close()
+
+
+async def test_a_signed_follow_is_stored_and_accepted(rig: Rig, remote: Remote) -> None:
+    body = follow()
+    await deliver(rig, body, remote.signed(body, rig.clock))
+    stored = await rig.followers.get(REMOTE)
+    assert stored is not None and stored.state == "approved"
+    assert (stored.inbox, stored.shared_inbox, stored.name, stored.username, stored.image, stored.follow_iri) == (
+        REMOTE_INBOX, "https://social.example/inbox", "Alice", "alice@social.example", "https://social.example/a.png",
+        "https://social.example/follows/1")
+    assert await rig.service.follower_count() == 1
+    (accept,) = rig.http.posts(REMOTE_INBOX)
+    assert (accept["type"], accept["actor"], accept["id"]) == ("Accept", ACTOR, "https://tv.example/federation/id1")
+    assert accept["object"] == {"id": "https://social.example/follows/1", "type": "Follow", "actor": REMOTE,
+                                "object": ACTOR}
+    # our request is signed with our key: the fake crypto verifies it with the public half we serve
+    method, _, headers, sent = next(r for r in rig.http.requests if r[0] == "POST")
+    params = parse_signature(headers["signature"])
+    assert params.key_id == f"{ACTOR}#main-key" and digest_matches(headers["digest"], sent)
+    text = signing_string(params.headers, method=method, target="/users/alice/inbox", headers=headers)
+    assert rig.crypto.verify(rig.config.string(Keys.FEDERATION_PUBLIC_KEY), text, params.signature)
+
+
+async def test_undo_removes_the_follower(rig: Rig, remote: Remote) -> None:
+    body = follow()
+    await deliver(rig, body, remote.signed(body, rig.clock))
+    undo = json.dumps({"id": "https://social.example/undo/1", "type": "Undo", "actor": REMOTE,
+                       "object": json.loads(body)}).encode()
+    await deliver(rig, undo, remote.signed(undo, rig.clock))
+    assert await rig.followers.get(REMOTE) is None and await rig.service.follower_count() == 0
+
+
+async def test_private_mode_waits_for_approval(rig: Rig, remote: Remote) -> None:
+    await rig.config.set(Keys.FEDERATION_PRIVATE, True)
+    body = follow()
+    await deliver(rig, body, remote.signed(body, rig.clock))
+    assert [f.actor_iri for f in await rig.service.followers_in("pending")] == [REMOTE]
+    assert rig.http.posts() == [] and await rig.service.follower_count() == 0
+    await rig.service.approve(REMOTE, True)
+    assert await rig.service.follower_count() == 1 and rig.http.posts(REMOTE_INBOX)[0]["type"] == "Accept"
+    await rig.service.approve(REMOTE, False)
+    assert [f.actor_iri for f in await rig.service.followers_in("blocked")] == [REMOTE]
+    assert rig.http.posts(REMOTE_INBOX)[1]["type"] == "Reject"
+    with pytest.raises(NotFoundError):
+        await rig.service.approve("https://social.example/users/nobody", True)
+    with pytest.raises(ValidationError):
+        await rig.service.approve(REMOTE, "yes")
+
+
+@pytest.mark.parametrize("tamper", ["no signature", "other key", "body changed", "digest missing from headers",
+                                    "stale date", "garbage signature", "unknown signer"])
+async def test_bad_signatures_are_rejected(rig: Rig, remote: Remote, tamper: str) -> None:
+    body = follow()
+    headers = remote.signed(body, rig.clock)
+    if tamper == "no signature":
+        del headers["signature"]
+    elif tamper == "other key":
+        other = await remote.crypto.generate_keys()
+        headers = Remote(other, remote.crypto).signed(body, rig.clock)
+    elif tamper == "body changed":
+        body = follow("https://social.example/follows/2")
+    elif tamper == "digest missing from headers":
+        headers["signature"] = headers["signature"].replace(" digest", "")
+    elif tamper == "stale date":
+        rig.clock.advance(3600)
+    elif tamper == "garbage signature":
+        headers["signature"] = 'keyId="x",signature="%%%"'
+    elif tamper == "unknown signer":
+        body = follow(actor="https://social.example/users/bob")
+        headers = remote.signed(body, rig.clock, key_id="https://social.example/users/bob#main-key")
+    with pytest.raises(SignatureRejected):
+        await rig.service.receive("streamer", method="POST", target=INBOX_TARGET, headers=headers, body=body)
+    assert await rig.followers.get(REMOTE) is None
+
+
+async def test_a_signer_cannot_speak_for_another_actor(rig: Rig, remote: Remote) -> None:
+    body = follow(actor="https://social.example/users/bob")
+    with pytest.raises((PermissionDenied, SignatureRejected)):
+        await rig.service.receive("streamer", method="POST", target=INBOX_TARGET,
+                                  headers=remote.signed(body, rig.clock), body=body)
+
+
+async def test_blocked_domains_and_bad_bodies(rig: Rig, remote: Remote) -> None:
+    await rig.config.set(Keys.FEDERATION_BLOCKED_DOMAINS, ["social.example"])
+    body = follow()
+    with pytest.raises(PermissionDenied):
+        await rig.service.receive("streamer", method="POST", target=INBOX_TARGET,
+                                  headers=remote.signed(body, rig.clock), body=body)
+    assert not any(r[0] == "GET" for r in rig.http.requests)  # refused before fetching anything
+    for bad in (b"{", b"[]", b'{"type": "Follow"}', b"\xff"):
+        with pytest.raises(ValidationError):
+            await rig.service.receive("streamer", method="POST", target=INBOX_TARGET, headers={}, body=bad)
+
+
+async def test_a_full_queue_is_overloaded_not_blocking(rig: Rig, remote: Remote) -> None:
+    service = FederationService(config=rig.config, followers=rig.followers, crypto=rig.crypto, http=rig.http,
+                                clock=rig.clock, ids=SequentialIds(), queue_size=1)
+    body = follow()
+    await service.receive("streamer", method="POST", target=INBOX_TARGET, headers=remote.signed(body, rig.clock),
+                          body=body)
+    with pytest.raises(Overloaded):
+        await service.receive("streamer", method="POST", target=INBOX_TARGET,
+                              headers=remote.signed(body, rig.clock), body=body)
+
+
+def test_signature_header_parsing() -> None:
+    params = parse_signature('keyId="https://a.example/u#k",algorithm="rsa-sha256",'
+                             'headers="(request-target) host date digest",signature="AAEC"')
+    assert (params.key_id, params.headers, params.signature) == (
+        "https://a.example/u#k", ("(request-target)", "host", "date", "digest"), b"\x00\x01\x02")
+    for bad in ("", 'keyId="x"', 'keyId="x",algorithm="ed25519",signature="AA=="', "nonsense"):
+        with pytest.raises(ValueError):
+            parse_signature(bad)

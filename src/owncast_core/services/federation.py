@@ -11,19 +11,51 @@ The RSA key pair the actor signs with is made at the first start and stored in t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import logging
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Final
 
 from owncast_core import __version__
 from owncast_core.domain import activitypub as ap
-from owncast_core.domain.activitypub import Follower, LocalActor
+from owncast_core.domain import http_signatures as sig
+from owncast_core.domain.activitypub import Follower, LocalActor, RemoteActor
 from owncast_core.domain.config import DEFAULTS, Keys
-from owncast_core.errors import FederationDisabled, NotFoundError, ValidationError
-from owncast_core.ports.activitypub import FederationCrypto, FollowersRepository
-from owncast_core.ports.clock import Clock
+from owncast_core.errors import (
+    DeliveryFailed,
+    DeliveryRefused,
+    FederationDisabled,
+    NotFoundError,
+    Overloaded,
+    OwncastError,
+    PermissionDenied,
+    SignatureRejected,
+    ValidationError,
+)
+from owncast_core.ports.activitypub import FederationCrypto, FederationHttp, FollowersRepository
+from owncast_core.ports.clock import Clock, IdGenerator
 from owncast_core.services.config import ConfigService
 
 MAX_PAGE: Final = 100_000
+MAX_CLOCK_SKEW_SECONDS: Final = 300.0  # a signed request's Date may be this far off
+MAX_ACTOR_DOCUMENT: Final = 256 * 1024
+ACTOR_CACHE_SECONDS: Final = 600.0
+ACTOR_CACHE_SIZE: Final = 512
+DEFAULT_QUEUE_SIZE: Final = 200
+DEFAULT_TIMEOUT_SECONDS: Final = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """A verified activity waiting for the inbox worker."""
+
+    activity: dict[str, Any]
+    sender: RemoteActor
 
 
 class FederationService:
@@ -35,16 +67,28 @@ class FederationService:
         config: ConfigService,
         followers: FollowersRepository,
         crypto: FederationCrypto,
+        http: FederationHttp,
         clock: Clock,
+        ids: IdGenerator,
         version: str = __version__,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        max_clock_skew: float = MAX_CLOCK_SKEW_SECONDS,
         logger: logging.Logger | None = None,
     ) -> None:
         self._config = config
         self._followers = followers
         self._crypto = crypto
+        self._http = http
         self._clock = clock
+        self._ids = ids
         self._version = version
+        self._timeout = timeout
+        self._max_skew = max_clock_skew
         self._log = logger or logging.getLogger("owncast.federation")
+        self._queue: asyncio.Queue[InboxItem] = asyncio.Queue(maxsize=max(1, queue_size))
+        self._worker: asyncio.Task[None] | None = None
+        self._actors: OrderedDict[str, tuple[RemoteActor, datetime]] = OrderedDict()
 
     # lifecycle --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -55,6 +99,24 @@ class FederationService:
         await self._config.set_many({Keys.FEDERATION_PRIVATE_KEY: keys.private_pem,
                                      Keys.FEDERATION_PUBLIC_KEY: keys.public_pem})
         self._log.info("created the key pair of the Fediverse account")
+
+    def start_worker(self) -> None:
+        """Start the inbox worker (call inside the running loop)."""
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._work(), name="federation-inbox")
+
+    async def close(self) -> None:
+        """Stop the inbox worker; activities still queued are dropped (they are retried by
+        their senders, as any unanswered delivery)."""
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+
+    async def idle(self) -> None:
+        """Wait until every queued activity has been handled (tests, shutdown)."""
+        await self._queue.join()
 
     # state ------------------------------------------------------------------------------------
     @property
@@ -168,6 +230,199 @@ class FederationService:
         return await self._followers.list(state)
 
 
+    async def approve(self, actor_iri: object, approved: object) -> None:
+        """Approve (``Accept`` sent) or reject (``Reject`` sent, the follower blocked) a follow
+        request (``/api/admin/followers/approve``)."""
+        if not isinstance(actor_iri, str) or not actor_iri or not isinstance(approved, bool):
+            raise ValidationError("expected {actorIRI: string, approved: bool}")
+        follower = await self._followers.get(actor_iri)
+        if follower is None:
+            raise NotFoundError(f"no follow request from {actor_iri}")
+        now = self._clock.now()
+        if approved:
+            follower = replace(follower, approved_at=follower.approved_at or now, disabled_at=None)
+        else:
+            follower = replace(follower, disabled_at=now)
+        await self._followers.save(follower)
+        await self._answer_follow(follower, "Accept" if approved else "Reject")
+
+    # the inbox ----------------------------------------------------------------------------------
+    async def receive(self, username: str, *, method: str, target: str, headers: Mapping[str, str],
+                      body: bytes) -> None:
+        """Check one inbound activity and queue it for the worker.
+
+        ``headers`` keys are lower-case. Raises ``ValidationError`` (not a JSON activity),
+        ``SignatureRejected`` (no/malformed/stale/unverifiable signature, wrong digest),
+        ``PermissionDenied`` (blocked domain, signer is not the activity's actor) and
+        ``Overloaded`` (the queue is full); ``FederationDisabled``/``NotFoundError`` as the
+        documents.
+        """
+        self._actor_named(username)
+        try:
+            activity = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValidationError("the body is not JSON") from exc
+        if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
+            raise ValidationError("the body is not an ActivityPub activity")
+        claimed = _iri(activity.get("actor"))
+        if not claimed:
+            raise ValidationError("the activity has no actor")
+        blocked = self._blocked_domains()
+        if ap.domain_blocked(claimed, blocked):
+            raise PermissionDenied("this domain is blocked")
+        sender = await self._verify(method=method, target=target, headers=headers, body=body, blocked=blocked)
+        if sender.iri != claimed:
+            raise PermissionDenied("the signer is not the activity's actor")
+        try:
+            self._queue.put_nowait(InboxItem(activity, sender))
+        except asyncio.QueueFull as exc:
+            raise Overloaded("the inbox is busy; try again later") from exc
+
+    async def _verify(self, *, method: str, target: str, headers: Mapping[str, str], body: bytes,
+                      blocked: list[str]) -> RemoteActor:
+        value = headers.get("signature")
+        if not value:
+            raise SignatureRejected("the request is not signed (no Signature header)")
+        try:
+            params = sig.parse_signature(value)
+        except ValueError as exc:
+            raise SignatureRejected(str(exc)) from exc
+        missing = {sig.REQUEST_TARGET, "host", "date", "digest"} - set(params.headers)
+        if missing:
+            raise SignatureRejected(f"the signature must cover {', '.join(sorted(missing))}")
+        try:
+            sent = sig.parse_http_date(headers.get("date", ""))
+        except ValueError as exc:
+            raise SignatureRejected(str(exc)) from exc
+        if abs((self._clock.now() - sent).total_seconds()) > self._max_skew:
+            raise SignatureRejected("the Date header is too far from now")
+        if not sig.digest_matches(headers.get("digest", ""), body):
+            raise SignatureRejected("the Digest header does not match the body")
+        try:
+            text = sig.signing_string(params.headers, method=method, target=target, headers=headers)
+        except ValueError as exc:
+            raise SignatureRejected(str(exc)) from exc
+        if ap.domain_blocked(params.key_id, blocked):
+            raise PermissionDenied("this domain is blocked")
+        owner = params.key_id.split("#", 1)[0]
+        sender, cached = await self._remote_actor(owner)
+        if cached and (sender.key_id != params.key_id
+                       or not self._crypto.verify(sender.public_key_pem, text, params.signature)):
+            sender, _ = await self._remote_actor(owner, refresh=True)  # the key may have changed
+        if sender.key_id != params.key_id:
+            raise SignatureRejected(f"{params.key_id} is not the key of {sender.iri}")
+        if not self._crypto.verify(sender.public_key_pem, text, params.signature):
+            raise SignatureRejected("the signature does not verify")
+        return sender
+
+    async def _remote_actor(self, iri: str, *, refresh: bool = False) -> tuple[RemoteActor, bool]:
+        now = self._clock.now()
+        known = self._actors.get(iri)
+        if known is not None and not refresh and (now - known[1]).total_seconds() < ACTOR_CACHE_SECONDS:
+            return known[0], True
+        try:
+            reply = await self._http.get(iri, headers=self._signed("GET", iri, None), timeout=self._timeout,
+                                         max_body=MAX_ACTOR_DOCUMENT)
+        except (DeliveryFailed, DeliveryRefused) as exc:
+            raise SignatureRejected(f"could not fetch the signer {iri}: {exc}") from exc
+        if reply.status != 200:
+            raise SignatureRejected(f"could not fetch the signer {iri}: HTTP {reply.status}")
+        try:
+            actor = RemoteActor.parse(json.loads(reply.body))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise SignatureRejected(f"could not read the signer {iri}: {exc}") from exc
+        if actor.iri != iri:
+            raise SignatureRejected(f"the document at {iri} is another actor's")
+        self._actors[iri] = (actor, now)
+        self._actors.move_to_end(iri)
+        while len(self._actors) > ACTOR_CACHE_SIZE:
+            self._actors.popitem(last=False)
+        return actor, False
+
+    def _signed(self, method: str, url: str, body: bytes | None) -> dict[str, str]:
+        """Headers of a request signed with the server's key (``FederationDisabled`` /
+        ``NotFoundError`` without an actor)."""
+        actor = self.actor()
+        private = self._config.string(Keys.FEDERATION_PRIVATE_KEY)
+        return sig.sign_request(method, url, key_id=actor.key_id, now=self._clock.now(), body=body,
+                                sign=lambda data: self._crypto.sign(private, data))
+
+    def _blocked_domains(self) -> list[str]:
+        value = self._config.get(Keys.FEDERATION_BLOCKED_DOMAINS)
+        return [str(d) for d in value] if isinstance(value, list) else []
+
+    async def _work(self) -> None:
+        while True:
+            item = await self._queue.get()
+            try:
+                await self.handle(item.activity, item.sender)
+            except asyncio.CancelledError:
+                raise
+            except OwncastError as exc:
+                self._log.warning("could not handle a %s from %s: %s", item.activity.get("type"), item.sender.iri, exc)
+            except Exception:
+                self._log.exception("could not handle a %s from %s", item.activity.get("type"), item.sender.iri)
+            finally:
+                self._queue.task_done()
+
+    async def handle(self, activity: dict[str, Any], sender: RemoteActor) -> None:
+        """Act on one verified activity: Follow, Undo(Follow); others are ignored."""
+        kind = activity.get("type")
+        if kind == "Follow":
+            await self._follow(activity, sender)
+        elif kind == "Undo":
+            inner = activity.get("object")
+            if (isinstance(inner, dict) and inner.get("type") == "Follow") or isinstance(inner, str):
+                if await self._followers.remove(sender.iri):
+                    self._log.info("%s stopped following", sender.username or sender.iri)
+        else:
+            self._log.debug("ignored a %s activity from %s", kind, sender.iri)
+
+    async def _follow(self, activity: dict[str, Any], sender: RemoteActor) -> None:
+        actor = self.actor()
+        if _iri(activity.get("object")) != actor.iri:
+            self._log.info("ignored a Follow of %s from %s", _iri(activity.get("object")), sender.iri)
+            return
+        now = self._clock.now()
+        known = await self._followers.get(sender.iri)
+        if known is not None and known.disabled_at is not None:
+            self._log.info("ignored a Follow from the blocked %s", sender.iri)
+            return
+        private = self._config.flag(Keys.FEDERATION_PRIVATE)
+        approved_at = known.approved_at if known is not None else None
+        if approved_at is None and not private:
+            approved_at = now
+        follower = Follower(
+            actor_iri=sender.iri, inbox=sender.inbox, shared_inbox=sender.shared_inbox, name=sender.name,
+            username=sender.username, image=sender.image, created_at=now,
+            follow_iri=_iri(activity.get("id")), approved_at=approved_at,
+        )
+        await self._followers.save(follower)
+        if approved_at is None:
+            self._log.info("%s asked to follow; waiting for approval", sender.username or sender.iri)
+            return
+        self._log.info("%s follows", sender.username or sender.iri)
+        await self._answer_follow(follower, "Accept")
+
+    async def _answer_follow(self, follower: Follower, kind: str) -> None:
+        """Send ``Accept``/``Reject`` of the follower's ``Follow`` to their inbox (best-effort:
+        a failure is logged)."""
+        actor = self.actor()
+        follow: dict[str, Any] = {"type": "Follow", "actor": follower.actor_iri, "object": actor.iri}
+        if follower.follow_iri:
+            follow = {"id": follower.follow_iri, **follow}
+        answer = {"@context": ap.AS_CONTEXT, "id": actor.object_iri(self._ids.new_id()), "type": kind,
+                  "actor": actor.iri, "object": follow}
+        body = json.dumps(answer).encode()
+        try:
+            reply = await self._http.post(follower.inbox, body=body, headers=self._signed("POST", follower.inbox, body),
+                                          timeout=self._timeout)
+        except (DeliveryFailed, DeliveryRefused) as exc:
+            self._log.warning("could not send the %s to %s: %s", kind, follower.inbox, exc)
+            return
+        if not 200 <= reply.status < 300:
+            self._log.warning("could not send the %s to %s: HTTP %d", kind, follower.inbox, reply.status)
+
 def _page_number(page: str | None) -> int | None:
     if page is None:
         return None
@@ -178,3 +433,12 @@ def _page_number(page: str | None) -> int | None:
     if not 1 <= number <= MAX_PAGE:
         raise ValidationError("page must be a number from 1")
     return number
+
+
+def _iri(value: object) -> str:
+    """An IRI given as a string or as an object's ``id``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return ""

@@ -39,8 +39,8 @@ from owncast_core.domain.notifications import (
 from owncast_core.domain.stats import GAUGES, HardwareSample, TimestampedValue
 from owncast_core.domain.stream import TranscodeJob
 from owncast_core.domain.webhooks import Webhook
-from owncast_core.errors import NotFoundError, TranscoderGone, ValidationError
-from owncast_core.ports.activitypub import KeyPair
+from owncast_core.errors import DeliveryFailed, NotFoundError, TranscoderGone, ValidationError
+from owncast_core.ports.activitypub import HttpReply, KeyPair
 from owncast_core.ports.bus import EventHandler
 from owncast_core.ports.emoji import Emoji, EmojiFile
 from owncast_core.ports.repositories import JsonValue
@@ -949,3 +949,35 @@ class FakeFederationCrypto:
             return False
         expected = hmac.new(public_pem.removeprefix("fake-public:").encode(), data, hashlib.sha256).digest()
         return hmac.compare_digest(expected, signature)
+
+
+class RecordingFederationHttp:
+    """``FederationHttp`` on a table: ``routes`` maps a URL to the ``HttpReply`` (or exception
+    instance) both methods answer; other URLs raise ``DeliveryFailed``. Every request is
+    recorded in ``requests`` as ``(method, url, headers, body)``."""
+
+    def __init__(self, routes: Mapping[str, HttpReply | BaseException] | None = None) -> None:
+        self.routes: dict[str, HttpReply | BaseException] = dict(routes or {})
+        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+
+    def posts(self, url: str | None = None) -> builtins.list[dict[str, Any]]:
+        """The JSON bodies POSTed (to ``url``), in order."""
+        return [json.loads(body) for method, u, _, body in self.requests
+                if method == "POST" and (url is None or u == url)]
+
+    async def get(self, url: str, *, headers: Mapping[str, str], timeout: float, max_body: int) -> HttpReply:
+        self.requests.append(("GET", url, dict(headers), b""))
+        return self._answer(url, max_body)
+
+    async def post(self, url: str, *, body: bytes, headers: Mapping[str, str], timeout: float,
+                   max_body: int = 0) -> HttpReply:
+        self.requests.append(("POST", url, dict(headers), body))
+        return self._answer(url, max_body)
+
+    def _answer(self, url: str, max_body: int) -> HttpReply:
+        reply = self.routes.get(url)
+        if reply is None:
+            raise DeliveryFailed(f"nothing answers at {url}")
+        if isinstance(reply, BaseException):
+            raise reply
+        return HttpReply(reply.status, reply.body[:max_body] if max_body > 0 else b"")

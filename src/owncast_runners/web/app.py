@@ -73,7 +73,7 @@ def create_app(
     if admin_api is not None:
         route_list += admin_api_routes(admin_api, config=config, data_dir=data_dir, chat=chat)
     if federation_service is not None:
-        route_list += federation.routes(federation=federation_service)
+        route_list += federation.routes(federation=federation_service, config=config)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return PlainTextResponse("404 page not found", status_code=404)

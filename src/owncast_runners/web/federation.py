@@ -17,9 +17,23 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import BaseRoute, Route
 
 from owncast_core.domain.activitypub import ACTIVITY_JSON, JRD_JSON, is_activitypub_accept
-from owncast_core.errors import FederationDisabled, NotFoundError, ValidationError
+from owncast_core.errors import (
+    FederationDisabled,
+    NotFoundError,
+    Overloaded,
+    OwncastError,
+    PermissionDenied,
+    SignatureRejected,
+    StorageError,
+    ValidationError,
+)
+from owncast_core.services.config import ConfigService
 from owncast_core.services.federation import FederationService
-from owncast_runners.web.responses import CORS_ANY, bad_request
+from owncast_runners.web.auth import require_admin
+from owncast_runners.web.bodies import posted_object
+from owncast_runners.web.responses import CORS_ANY, bad_request, simple
+
+MAX_INBOX_BODY = 256 * 1024
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -55,7 +69,22 @@ def pagination(request: Request) -> tuple[int, int] | Response:
     return max(0, offset), max(0, min(limit, 1000))
 
 
-def routes(*, federation: FederationService) -> list[BaseRoute]:
+async def read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or ``None`` when it is longer than ``limit`` bytes (stops reading there)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def routes(*, federation: FederationService, config: ConfigService) -> list[BaseRoute]:
     @federation_errors
     async def webfinger(request: Request) -> Response:
         document = federation.webfinger(request.query_params.get("resource"))
@@ -120,7 +149,75 @@ def routes(*, federation: FederationService) -> list[BaseRoute]:
             return page
         return JSONResponse(await federation.followers_page(*page), headers=CORS_ANY)
 
+    async def inbox(request: Request) -> Response:
+        """A signed activity from another server: checked here (signature, digest, date,
+        blocked domains), handled by the inbox worker; 202 once queued."""
+        try:
+            federation.actor()
+        except FederationDisabled:
+            return PlainTextResponse("federation is disabled", status_code=405)
+        except NotFoundError as exc:
+            return PlainTextResponse(str(exc), status_code=404)
+        body = await read_limited(request, MAX_INBOX_BODY)
+        if body is None:
+            return PlainTextResponse(f"the body is larger than {MAX_INBOX_BODY} bytes", status_code=400)
+        target = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+        if request.url.query:
+            target += f"?{request.url.query}"
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        try:
+            await federation.receive(request.path_params["username"], method=request.method, target=target,
+                                     headers=headers, body=body)
+        except SignatureRejected as exc:
+            return PlainTextResponse(f"signature rejected: {exc}", status_code=401)
+        except PermissionDenied as exc:
+            return PlainTextResponse(f"forbidden: {exc}", status_code=403)
+        except NotFoundError as exc:
+            return PlainTextResponse(str(exc), status_code=404)
+        except Overloaded as exc:
+            return PlainTextResponse(str(exc), status_code=503, headers={"Retry-After": "30"})
+        except (ValidationError, FederationDisabled) as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+        except OwncastError as exc:
+            return PlainTextResponse(f"could not take the activity: {exc}", status_code=400)
+        return PlainTextResponse("accepted", status_code=202)
+
+    admin = require_admin(config)
+
+    @admin
+    async def admin_followers(request: Request) -> Response:
+        page = pagination(request)
+        if isinstance(page, Response):
+            return page
+        return JSONResponse(await federation.followers_page(*page))
+
+    @admin
+    async def admin_pending(request: Request) -> Response:
+        return JSONResponse([f.to_json() for f in await federation.followers_in("pending")])
+
+    @admin
+    async def admin_blocked(request: Request) -> Response:
+        return JSONResponse([f.to_json() for f in await federation.followers_in("blocked")])
+
+    @admin
+    async def admin_approve(request: Request) -> Response:
+        body = await posted_object(request, "actorIRI and approved")
+        if isinstance(body, Response):
+            return body
+        try:
+            await federation.approve(body.get("actorIRI"), body.get("approved"))
+        except (ValidationError, NotFoundError, FederationDisabled) as exc:
+            return simple(False, str(exc) or "federation is disabled")
+        except StorageError as exc:
+            return simple(False, f"unable to update the follower: {exc}")
+        return simple(True, "follower updated")
+
     return [
+        Route("/federation/user/{username}/inbox", inbox, methods=["POST"]),
+        Route("/api/admin/followers", admin_followers, methods=["GET"]),
+        Route("/api/admin/followers/pending", admin_pending, methods=["GET"]),
+        Route("/api/admin/followers/blocked", admin_blocked, methods=["GET"]),
+        Route("/api/admin/followers/approve", admin_approve, methods=["GET", "POST"]),
         Route("/.well-known/webfinger", webfinger, methods=["GET"]),
         Route("/.well-known/host-meta", host_meta, methods=["GET"]),
         Route("/.well-known/nodeinfo", nodeinfo_links, methods=["GET"]),

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from owncast_core.domain.activitypub import Follower
-from owncast_core.ports.activitypub import FederationCrypto, FollowersRepository
+from owncast_core.errors import DeliveryFailed, DeliveryRefused
+from owncast_core.ports.activitypub import FederationCrypto, FederationHttp, FollowersRepository
 
 RepositoryFactory = Callable[[], Awaitable[FollowersRepository]]
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -99,3 +100,47 @@ class FederationCryptoContract:
         keys = await crypto.generate_keys()
         assert crypto.verify("not a key", b"data", b"sig") is False
         assert crypto.verify(keys.public_pem, b"data", b"") is False
+
+
+@dataclass
+class HttpEnv:
+    """``answering(status, body)`` returns a URL answering every request so; ``received()`` the
+    ``(headers with lower-case names, body)`` of the requests it got; ``dead_url`` answers nothing."""
+
+    http: FederationHttp
+    answering: Callable[[int, bytes], Awaitable[str]]
+    received: Callable[[], list[tuple[dict[str, str], bytes]]]
+    dead_url: str
+
+
+class FederationHttpContract:
+    """Provide ``env`` (an ``HttpEnv``)."""
+
+    @pytest.fixture
+    def env(self) -> HttpEnv:  # pragma: no cover - bindings override
+        raise NotImplementedError
+
+    async def test_get_sends_the_headers_and_reads_at_most_max_body(self, env: HttpEnv) -> None:
+        url = await env.answering(200, b'{"id": "https://a.example/u"}')
+        reply = await env.http.get(url, headers={"signature": "sig-1", "accept": "application/activity+json"},
+                                   timeout=5, max_body=10)
+        assert (reply.status, reply.body) == (200, b'{"id": "ht')
+        ((headers, body),) = env.received()
+        assert headers["signature"] == "sig-1" and body == b""
+
+    async def test_post_sends_body_and_headers_and_returns_any_status(self, env: HttpEnv) -> None:
+        url = await env.answering(500, b"")
+        reply = await env.http.post(url, body=b'{"type": "Accept"}', headers={"digest": "SHA-256=x"}, timeout=5)
+        assert reply.status == 500
+        ((headers, body),) = env.received()
+        assert headers["digest"] == "SHA-256=x" and body == b'{"type": "Accept"}'
+
+    async def test_no_answer_is_delivery_failed(self, env: HttpEnv) -> None:
+        with pytest.raises(DeliveryFailed):
+            await env.http.post(env.dead_url, body=b"{}", headers={}, timeout=2)
+        with pytest.raises(DeliveryFailed):
+            await env.http.get(env.dead_url, headers={}, timeout=2, max_body=100)
+
+    async def test_not_http_is_refused(self, env: HttpEnv) -> None:
+        with pytest.raises(DeliveryRefused):
+            await env.http.get("file:///etc/passwd", headers={}, timeout=2, max_body=100)
