@@ -71,7 +71,8 @@ class FediverseStub:
             return Response(status_code=202)
 
         return Starlette(routes=[Route("/users/{name}", actor, methods=["GET"]),
-                                 Route("/users/{name}/inbox", inbox, methods=["POST"])])
+                                 Route("/users/{name}/inbox", inbox, methods=["POST"]),
+                                 Route("/inbox", inbox, methods=["POST"])])  # the shared inbox
 
     async def wait_for(self, count: int, timeout: float = 10.0) -> list[Delivery]:
         async with asyncio.timeout(timeout):

@@ -7,6 +7,7 @@ Everything the server needs is a provider here; embedders and tests override pro
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from dependency_injector import containers, providers
 
@@ -25,6 +26,7 @@ from owncast_adapters.notify.discord import HttpxDiscordNotifier
 from owncast_adapters.outbound import OutboundHttp
 from owncast_adapters.render.chat_markdown import MarkdownChatRenderer
 from owncast_adapters.render.wordlist import WordListContentFilter
+from owncast_adapters.sqlite.activitypub_repository import SqliteActivityPubRepository
 from owncast_adapters.sqlite.chat_repository import SqliteChatRepository
 from owncast_adapters.sqlite.config_repository import SqliteConfigRepository
 from owncast_adapters.sqlite.database import Database
@@ -46,6 +48,7 @@ from owncast_adapters.webhooks.httpx_sender import HttpxWebhookSender
 from owncast_core import __version__
 from owncast_core.domain.config import Keys
 from owncast_core.domain.stats import GAUGES
+from owncast_core.domain.stream import preview_path_for
 from owncast_core.services.admin_config import AdminConfigService
 from owncast_core.services.chat import ChatService
 from owncast_core.services.config import ConfigService
@@ -97,6 +100,14 @@ def playlist_segments(config: ConfigService) -> int:
 def stream_connected(stream: StreamService) -> Callable[[], bool]:
     """A publisher is still connected (the go-live notification timer asks when it fires)."""
     return lambda: stream.status().connected
+
+
+def go_live_snapshot(settings: Settings) -> Callable[[], str | None]:
+    """Which image the go-live post attaches: ``preview.gif`` if there is one, else
+    ``thumbnail.jpg``, else none (Owncast ``SendLive``)."""
+    thumbnail = settings.thumbnail_path
+    preview = Path(preview_path_for(str(thumbnail)))
+    return lambda: "preview.gif" if preview.is_file() else "thumbnail.jpg" if thumbnail.is_file() else None
 
 
 def stream_online(stream: StreamService) -> Callable[[], bool]:
@@ -205,18 +216,22 @@ class Container(containers.DeclarativeContainer):
     )
     outbound_http = providers.Singleton(OutboundHttp, allow_private=settings.provided.outbound_allow_private)
     # ActivityPub (reference §6)
+    page_renderer = providers.Singleton(MarkdownItPageRenderer)
     followers_repository = providers.Singleton(SqliteFollowersRepository, database=database)
     federation = providers.Singleton(
         FederationService,
         config=config,
         followers=followers_repository,
+        activities=providers.Singleton(SqliteActivityPubRepository, database=database),
         crypto=providers.Singleton(RsaFederationCrypto),
         http=providers.Singleton(HttpxFederationHttp, http=outbound_http),
         clock=clock,
         ids=ids,
+        renderer=page_renderer,
+        snapshot=providers.Callable(go_live_snapshot, settings),
     )
     config_views = providers.Singleton(
-        ConfigViews, config=config, renderer=providers.Singleton(MarkdownItPageRenderer), encoders=encoders,
+        ConfigViews, config=config, renderer=page_renderer, encoders=encoders,
         status=status, follower_count=federation.provided.follower_count,
     )
     stats = providers.Singleton(
@@ -246,6 +261,7 @@ class Container(containers.DeclarativeContainer):
         scheduler=side_effect_scheduler,
         clock=clock,
         is_live=providers.Callable(stream_connected, stream),
+        fediverse=federation.provided.send_live,
         allow_private_endpoints=settings.provided.outbound_allow_private,
     )
     directory = providers.Singleton(

@@ -11,17 +11,24 @@ import pytest
 from owncast_adapters.activitypub.crypto import RsaFederationCrypto
 from owncast_adapters.activitypub.http import HttpxFederationHttp
 from owncast_adapters.outbound import OutboundHttp
+from owncast_adapters.sqlite.activitypub_repository import SqliteActivityPubRepository
 from owncast_adapters.sqlite.database import Database
 from owncast_adapters.sqlite.followers_repository import SqliteFollowersRepository
 from owncast_core.errors import DeliveryRefused
 from owncast_core.ports.activitypub import HttpReply
 from owncast_core.testing.contracts.activitypub import (
+    ActivityPubRepositoryContract,
     FederationCryptoContract,
     FederationHttpContract,
     FollowersRepositoryContract,
     HttpEnv,
 )
-from owncast_core.testing.fakes import FakeFederationCrypto, InMemoryFollowersRepository, RecordingFederationHttp
+from owncast_core.testing.fakes import (
+    FakeFederationCrypto,
+    InMemoryActivityPubRepository,
+    InMemoryFollowersRepository,
+    RecordingFederationHttp,
+)
 
 from ..webhook_receiver import WebhookReceiver
 
@@ -124,3 +131,31 @@ class TestHttpxFederationHttp(FederationHttpContract):
                                                              max_body=10)
         finally:
             await outbound.aclose()
+
+
+class TestInMemoryActivityPubRepository(ActivityPubRepositoryContract):
+    @pytest.fixture
+    async def make_repository(self):  # type: ignore[no-untyped-def]
+        repo = InMemoryActivityPubRepository()
+
+        async def make() -> InMemoryActivityPubRepository:
+            return repo
+
+        return make
+
+
+class TestSqliteActivityPubRepository(ActivityPubRepositoryContract):
+    @pytest.fixture
+    async def make_repository(self, tmp_path: Path) -> AsyncIterator[object]:
+        opened: list[Database] = []
+
+        async def make() -> SqliteActivityPubRepository:
+            if opened:
+                await opened[-1].close()
+            database = Database(tmp_path / "owncast.db")
+            await database.open()
+            opened.append(database)
+            return SqliteActivityPubRepository(database=database)
+
+        yield make
+        await opened[-1].close()

@@ -48,6 +48,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
                         rtmp_port=0, outbound_allow_private=True)
     container = Container(settings=settings)
     container.transcoder.override(providers.Object(FakeTranscoder(bytes_per_segment=20_000)))
+    container.notifications.add_kwargs(delay=1.0)  # the go-live round: 2 min in production
     server = OwncastServer(settings, container)
     await server.start()
     client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.web_port}")
@@ -275,3 +276,65 @@ async def test_private_mode_waits_for_the_streamer(world: World, fedi: Fediverse
     assert blocked["link"] == fedi.actor_iri("alice") and blocked["disabledAt"] is not None
     bad = await client.post("/api/admin/followers/approve", auth=ADMIN, json={"actorIRI": "x", "approved": True})
     assert bad.status_code == 400
+
+
+
+# --- posting (slice 3) ----------------------------------------------------------------------------
+
+
+async def publish(rtmp_port: int, seconds: int) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-f", "lavfi",
+        "-i", "testsrc2=size=160x120:rate=15", "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast",
+        "-f", "flv", f"rtmp://127.0.0.1:{rtmp_port}/live/abc123",
+    )
+
+
+async def test_go_live_note_and_admin_posts_reach_followers(world: World, fedi: FediverseStub) -> None:
+    client = world.client
+    await enable(client)
+    await admin_set(client, "streamtitle", "Friday jam")
+    await admin_set(client, "tags", ["game dev"])
+    assert (await post_inbox(world, fedi, follow_activity(fedi))).status_code == 202
+    await fedi.wait_for(1)  # the Accept
+    world.server.settings.thumbnail_path.write_bytes(b"\xff\xd8\xff\xd9")  # as the transcoder leaves it
+
+    ffmpeg = await publish(world.server.rtmp_port, 20)
+    try:
+        (_, live) = await fedi.wait_for(2, timeout=30)
+    finally:
+        if ffmpeg.returncode is None:
+            ffmpeg.kill()
+        await ffmpeg.wait()
+
+    assert live.path == "/inbox"  # the shared inbox is preferred
+    verify_signed_request("POST", live.path, live.headers, live.body, await our_public_key(world))
+    create = json.loads(live.body)
+    note = create["object"]
+    assert (create["type"], create["actor"], note["type"]) == ("Create", ACTOR, "Note")
+    assert note["content"].startswith("<p>I've gone live!</p><p>Friday jam</p>")
+    assert '<a class="hashtag" href="https://owncast.directory/tags/gamedev">#gamedev</a>' in note["content"]
+    assert note["to"] == ["https://www.w3.org/ns/activitystreams#Public"]
+    (attachment,) = note["attachment"]
+    assert attachment["url"].startswith(f"{SERVER_URL}/thumbnail.jpg?us=") and attachment["mediaType"] == "image/jpeg"
+
+    object_path = note["id"].removeprefix(SERVER_URL)
+    served = await client.get(object_path, headers=AP)
+    assert served.status_code == 200 and served.json()["content"] == note["content"]
+    assert (await client.get(object_path)).status_code == 307
+    outbox = (await client.get("/federation/user/streamer/outbox?page=1", headers=AP)).json()
+    assert [a["id"] for a in outbox["orderedItems"]] == [create["id"]]
+
+    sent = await client.post("/api/admin/federation/send", auth=ADMIN, json={"value": "Hello #fediverse"})
+    assert sent.status_code == 200, sent.text
+    (_, _, post) = await fedi.wait_for(3)
+    verify_signed_request("POST", post.path, post.headers, post.body, await our_public_key(world))
+    assert '<a class="hashtag" href="https://owncast.directory/tags/fediverse">#fediverse</a>' in json.loads(
+        post.body)["object"]["content"]
+    assert (await client.get("/federation/user/streamer/outbox", headers=AP)).json()["totalItems"] == 2
+    assert (await client.post("/api/admin/federation/send", auth=ADMIN, json={"value": ""})).status_code == 400
+
+    actions = (await client.get("/api/admin/federation/actions", auth=ADMIN)).json()
+    assert actions["total"] == 1
+    assert (actions["results"][0]["type"], actions["results"][0]["actorIRI"]) == (
+        "FEDIVERSE_ENGAGEMENT_FOLLOW", fedi.actor_iri("alice"))

@@ -10,10 +10,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from owncast_core.domain.activitypub import Follower, domain_blocked, hashtag_name, is_activitypub_accept
+from owncast_core.domain.activitypub import (
+    Follower,
+    RemoteActor,
+    domain_blocked,
+    hashtag_name,
+    is_activitypub_accept,
+)
 from owncast_core.domain.config import Keys
 from owncast_core.domain.http_signatures import digest_matches, parse_signature, sign_request, signing_string
 from owncast_core.errors import (
+    DeliveryFailed,
     FederationDisabled,
     NotFoundError,
     Overloaded,
@@ -27,8 +34,10 @@ from owncast_core.services.federation import FederationService
 from owncast_core.testing.fakes import (
     FakeClock,
     FakeFederationCrypto,
+    InMemoryActivityPubRepository,
     InMemoryConfigRepository,
     InMemoryFollowersRepository,
+    PlainPageRenderer,
     PlainPasswordHasher,
     RecordingFederationHttp,
     SequentialIds,
@@ -46,6 +55,8 @@ class Rig:
     crypto: FakeFederationCrypto
     clock: FakeClock
     http: RecordingFederationHttp
+    activities: InMemoryActivityPubRepository
+    snapshot: list[str | None]
 
 
 @pytest.fixture
@@ -56,10 +67,12 @@ async def rig() -> Rig:
     await config.set_many({Keys.SERVER_NAME: "Loopback TV", Keys.SERVER_URL: "https://tv.example",
                            Keys.FEDERATION_ENABLED: True})
     followers, crypto, http = InMemoryFollowersRepository(), FakeFederationCrypto(), RecordingFederationHttp()
-    service = FederationService(config=config, followers=followers, crypto=crypto, http=http, clock=clock,
-                                ids=SequentialIds(), version="0.2.3")
+    activities, snapshot = InMemoryActivityPubRepository(), [None]
+    service = FederationService(config=config, followers=followers, activities=activities, crypto=crypto,
+                                http=http, clock=clock, ids=SequentialIds(), version="0.2.3",
+                                renderer=PlainPageRenderer(), snapshot=lambda: snapshot[0])
     await service.start()
-    return Rig(service, config, followers, crypto, clock, http)
+    return Rig(service, config, followers, crypto, clock, http, activities, snapshot)
 
 
 def follower(n: int, *, approved: bool = True) -> Follower:
@@ -312,8 +325,8 @@ async def test_blocked_domains_and_bad_bodies(rig: Rig, remote: Remote) -> None:
 
 
 async def test_a_full_queue_is_overloaded_not_blocking(rig: Rig, remote: Remote) -> None:
-    service = FederationService(config=rig.config, followers=rig.followers, crypto=rig.crypto, http=rig.http,
-                                clock=rig.clock, ids=SequentialIds(), queue_size=1)
+    service = FederationService(config=rig.config, followers=rig.followers, activities=rig.activities,
+                                crypto=rig.crypto, http=rig.http, clock=rig.clock, ids=SequentialIds(), queue_size=1)
     body = follow()
     await service.receive("streamer", method="POST", target=INBOX_TARGET, headers=remote.signed(body, rig.clock),
                           body=body)
@@ -330,3 +343,126 @@ def test_signature_header_parsing() -> None:
     for bad in ("", 'keyId="x"', 'keyId="x",algorithm="ed25519",signature="AA=="', "nonsense"):
         with pytest.raises(ValueError):
             parse_signature(bad)
+
+
+
+# --- posting (slice 3) ----------------------------------------------------------------------------
+
+
+async def add_followers(rig: Rig) -> None:
+    shared = "https://social.example/inbox"
+    for n, shared_inbox in ((1, shared), (2, shared), (3, "")):
+        await rig.followers.save(Follower(
+            actor_iri=f"https://social.example/users/u{n}", inbox=f"https://social.example/users/u{n}/inbox",
+            shared_inbox=shared_inbox, name="", username="", image="", created_at=T0, approved_at=T0))
+    await rig.followers.save(Follower(actor_iri="https://other.example/users/p", inbox="https://other.example/p/inbox",
+                                      name="", username="", image="", created_at=T0))  # pending: not sent to
+    for url in (shared, "https://social.example/users/u3/inbox"):
+        rig.http.routes[url] = HttpReply(202)
+
+
+async def test_go_live_note_to_unique_inboxes(rig: Rig) -> None:
+    await add_followers(rig)
+    await rig.config.set_many({Keys.STREAM_TITLE: "Friday <jam>", Keys.TAGS: ["game dev", "owncast"],
+                               Keys.NSFW: True})
+    rig.snapshot[0] = "preview.gif"
+    await rig.service.send_live()
+    await rig.service.idle()
+    assert sorted(url for method, url, _, _ in rig.http.requests if method == "POST") == [
+        "https://social.example/inbox", "https://social.example/users/u3/inbox"]
+    create = rig.http.posts("https://social.example/inbox")[0]
+    note = create["object"]
+    assert (create["type"], create["actor"], note["type"], note["attributedTo"]) == ("Create", ACTOR, "Note", ACTOR)
+    assert note["content"] == (
+        "<p>I've gone live!</p><p>Friday &lt;jam&gt;</p>"
+        '<p><a class="hashtag" href="https://owncast.directory/tags/gamedev">#gamedev</a> '
+        '<a class="hashtag" href="https://owncast.directory/tags/owncast">#owncast</a></p>'
+        '<p><a href="https://tv.example">https://tv.example</a></p>')
+    assert [t["name"] for t in note["tag"]] == ["#gamedev", "#owncast"]
+    assert note["to"] == ["https://www.w3.org/ns/activitystreams#Public"] and note["cc"] == [f"{ACTOR}/followers"]
+    assert note["sensitive"] is True
+    (attachment,) = note["attachment"]
+    assert attachment["mediaType"] == "image/gif"
+    assert attachment["url"].startswith("https://tv.example/preview.gif?us=")
+    # kept: the outbox lists it and the Note is served by its id
+    outbox = await rig.service.outbox_collection("streamer", "1")
+    assert [a["id"] for a in outbox["orderedItems"]] == [create["id"]]
+    object_id = note["id"].rsplit("/", 1)[1]
+    assert (await rig.service.object_document(object_id))["content"] == note["content"]
+    assert (await rig.service.object_document(create["id"].rsplit("/", 1)[1]))["type"] == "Create"
+    assert (await rig.service.nodeinfo())["usage"]["localPosts"] == 1
+    with pytest.raises(NotFoundError):
+        await rig.service.object_document("nothing")
+
+
+async def test_private_posts_go_to_followers_only_and_empty_message_skips(rig: Rig) -> None:
+    await add_followers(rig)
+    await rig.config.set_many({Keys.FEDERATION_PRIVATE: True})
+    await rig.service.send_live()
+    await rig.service.idle()
+    note = rig.http.posts("https://social.example/inbox")[0]["object"]
+    assert note["to"] == [f"{ACTOR}/followers"] and note["cc"] == []
+    assert "#owncast" in note["content"] and "attachment" not in note and "sensitive" not in note
+    await rig.config.set(Keys.FEDERATION_GO_LIVE_MESSAGE, "")
+    await rig.service.send_live()
+    await rig.config.set_many({Keys.FEDERATION_GO_LIVE_MESSAGE: "Live!", Keys.FEDERATION_ENABLED: False})
+    await rig.service.send_live()
+    await rig.service.idle()
+    assert len(rig.http.posts("https://social.example/inbox")) == 1
+
+
+async def test_a_failing_inbox_does_not_stop_the_others(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+    await add_followers(rig)
+    rig.http.routes["https://social.example/inbox"] = DeliveryFailed("connection refused")
+    await rig.service.send_live()
+    await rig.service.idle()
+    assert len(rig.http.posts("https://social.example/users/u3/inbox")) == 1
+    assert "delivered a Create to 1 of 2 inboxes" in caplog.text
+
+
+async def test_admin_note_links_hashtags(rig: Rig) -> None:
+    await add_followers(rig)
+    await rig.service.send_note("Tonight: #speedrun at 8")
+    await rig.service.idle()
+    note = rig.http.posts("https://social.example/inbox")[0]["object"]
+    assert note["content"] == ('<p>Tonight: <a class="hashtag" href="https://owncast.directory/tags/speedrun">'
+                               "#speedrun</a> at 8</p>")
+    assert note["tag"] == [{"type": "Hashtag", "name": "#speedrun", "href": "https://owncast.directory/tags/speedrun"}]
+    for bad in ("", "   ", None, "x" * 5001):
+        with pytest.raises(ValidationError):
+            await rig.service.send_note(bad)
+
+
+async def test_engagement_is_recorded_once(rig: Rig, remote: Remote) -> None:
+    body = follow()
+    await deliver(rig, body, remote.signed(body, rig.clock))
+    like = {"id": "https://social.example/likes/1", "type": "Like", "actor": REMOTE,
+            "object": "https://tv.example/federation/note1"}
+    elsewhere = {**like, "id": "https://social.example/likes/2", "object": "https://other.example/notes/1"}
+    for activity in (like, like, elsewhere, {**like, "type": "Announce"}):
+        await rig.service.handle(activity, RemoteActor.parse(remote.document()))
+    page = await rig.service.actions_page(0, 10)
+    assert page["total"] == 3
+    assert sorted(r["type"] for r in page["results"]) == ["FEDIVERSE_ENGAGEMENT_FOLLOW", "FEDIVERSE_ENGAGEMENT_LIKE",
+                                                         "FEDIVERSE_ENGAGEMENT_REPOST"]
+    assert {r["actorIRI"] for r in page["results"]} == {REMOTE}
+
+
+async def test_the_go_live_round_posts_to_the_fediverse_too(rig: Rig) -> None:
+    from owncast_core.services.notifications import NotificationService
+    from owncast_core.testing.fakes import (
+        InMemoryNotificationsRepository,
+        ManualScheduler,
+        RecordingBrowserPushNotifier,
+        RecordingDiscordNotifier,
+    )
+
+    await add_followers(rig)
+    notifications = NotificationService(
+        config=rig.config, repository=InMemoryNotificationsRepository(), discord=RecordingDiscordNotifier(),
+        browser_push=RecordingBrowserPushNotifier(), scheduler=ManualScheduler(rig.clock), clock=rig.clock,
+        is_live=lambda: True, fediverse=rig.service.send_live)
+    assert await notifications.notify_go_live() is True
+    assert await notifications.notify_go_live() is False  # within 10 minutes: once
+    await rig.service.idle()
+    assert len(rig.http.posts("https://social.example/inbox")) == 1

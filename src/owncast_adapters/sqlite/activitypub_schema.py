@@ -19,3 +19,25 @@ def create_followers_table(db: sqlite_utils.Database) -> None:
         disabled_at TEXT
     )""")
     db.execute("CREATE INDEX ap_followers_created ON ap_followers (created_at)")
+
+
+def create_outbox_tables(db: sqlite_utils.Database) -> None:
+    """What the server posted and the engagement it received (Owncast's names)."""
+    db.execute("""CREATE TABLE ap_outbox (
+        id TEXT PRIMARY KEY NOT NULL,
+        activity_id TEXT NOT NULL UNIQUE,
+        value TEXT NOT NULL,
+        type TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        live_notification INTEGER NOT NULL DEFAULT 0
+    )""")
+    db.execute("CREATE INDEX ap_outbox_created ON ap_outbox (created_at)")
+    db.execute("""CREATE TABLE ap_accepted_activities (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        iri TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        type TEXT NOT NULL,
+        timestamp TEXT NOT NULL,
+        UNIQUE (iri, actor, type)
+    )""")
+    db.execute("CREATE INDEX ap_accepted_activities_time ON ap_accepted_activities (timestamp)")

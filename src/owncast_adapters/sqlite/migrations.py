@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from owncast_adapters.sqlite.activitypub_schema import create_followers_table
+from owncast_adapters.sqlite.activitypub_schema import create_followers_table, create_outbox_tables
 from owncast_adapters.sqlite.admin_schema import (
     create_notifications_table,
     create_viewer_counts_table,
@@ -41,4 +41,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "viewer counts over time", create_viewer_counts_table),
     Migration(6, "go-live notification destinations", create_notifications_table),
     Migration(7, "Fediverse followers", create_followers_table),
+    Migration(8, "Fediverse outbox and received engagement", create_outbox_tables),
 )

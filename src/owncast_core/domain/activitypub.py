@@ -236,8 +236,8 @@ def actor_document(
         {
             "type": "PropertyValue",
             "name": platform,
-            "value": f'<a href="{_escape(url)}" rel="me nofollow noopener noreferrer" target="_blank">'
-                     f"{_escape(url)}</a>",
+            "value": f'<a href="{escape_html(url)}" rel="me nofollow noopener noreferrer" target="_blank">'
+                     f"{escape_html(url)}</a>",
         }
         for platform, url in social_links
     ]
@@ -286,7 +286,7 @@ def ordered_collection_page(iri: str, page: int, total: int, items: list[Any]) -
     return doc
 
 
-def _escape(text: str) -> str:
+def escape_html(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -359,3 +359,120 @@ def domain_blocked(iri: str, blocked: list[str]) -> bool:
         if domain and (host == domain or host.endswith("." + domain)):
             return True
     return False
+
+
+# --- posting (reference §6.2) ---------------------------------------------------------------------
+
+FOLLOW_ACTION: Final = "FEDIVERSE_ENGAGEMENT_FOLLOW"
+LIKE_ACTION: Final = "FEDIVERSE_ENGAGEMENT_LIKE"
+REPOST_ACTION: Final = "FEDIVERSE_ENGAGEMENT_REPOST"
+_HASHTAG_IN_TEXT = re.compile(r"(^|[\s>(])#(\w+)")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A ``Create`` the server posted; ``activity["object"]`` is its ``Note``. ``object_id`` and
+    ``activity_id`` are the last path segments of their IRIs (``/federation/<id>``)."""
+
+    object_id: str
+    activity_id: str
+    activity: dict[str, Any]
+    created_at: datetime
+    live_notification: bool = False
+
+    @property
+    def note(self) -> dict[str, Any]:
+        note = self.activity.get("object")
+        return note if isinstance(note, dict) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class FederatedAction:
+    """Engagement from the Fediverse (Owncast's ``ap_accepted_activities``): a follow, like or
+    repost, ``iri`` being the activity's id."""
+
+    iri: str
+    actor_iri: str
+    type: str
+    timestamp: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {"iri": self.iri, "actorIRI": self.actor_iri, "type": self.type, "timestamp": go_time(self.timestamp)}
+
+
+def hashtag_link(name: str) -> str:
+    return f'<a class="hashtag" href="{HASHTAG_BASE}{name}">#{name}</a>'
+
+
+def go_live_content(*, message: str, stream_title: str, tags: list[str], server_url: str) -> tuple[str, list[str]]:
+    """The go-live Note's HTML and its hashtag names: the server tags without their
+    non-alphanumerics, plus ``owncast`` when missing (Owncast ``SendLive``)."""
+    names: list[str] = []
+    for tag in tags:
+        name = re.sub(r"[^a-zA-Z0-9]+", "", tag)
+        if name and name not in names:
+            names.append(name)
+    if "owncast" not in (n.lower() for n in names):
+        names.append("owncast")
+    parts = [f"<p>{escape_html(message)}</p>"]
+    if stream_title:
+        parts.append(f"<p>{escape_html(stream_title)}</p>")
+    parts.append(f"<p>{' '.join(hashtag_link(n) for n in names)}</p>")
+    parts.append(f'<p><a href="{escape_html(server_url)}">{escape_html(server_url)}</a></p>')
+    return "".join(parts), names
+
+
+def link_hashtags(html: str) -> tuple[str, list[str]]:
+    """Turn ``#word`` in rendered HTML text into hashtag links; returns the HTML and the names."""
+    names: list[str] = []
+
+    def link(match: re.Match[str]) -> str:
+        name = match.group(2)
+        if name not in names:
+            names.append(name)
+        return f"{match.group(1)}{hashtag_link(name)}"
+
+    return _HASHTAG_IN_TEXT.sub(link, html), names
+
+
+def create_note(
+    actor: LocalActor,
+    *,
+    object_id: str,
+    activity_id: str,
+    content: str,
+    published: datetime,
+    hashtags: list[str],
+    public: bool,
+    image: tuple[str, str] | None = None,
+    sensitive: bool = False,
+) -> dict[str, Any]:
+    """A ``Create`` of a ``Note`` by the local actor. Public: to Public, cc the followers;
+    otherwise to the followers only. ``image`` is ``(url, media type)``."""
+    to, cc = ([PUBLIC], [actor.followers]) if public else ([actor.followers], [])
+    when = go_time(published)
+    note: dict[str, Any] = {
+        "id": actor.object_iri(object_id),
+        "type": "Note",
+        "attributedTo": actor.iri,
+        "content": content,
+        "published": when,
+        "url": actor.object_iri(object_id),
+        "to": to,
+        "cc": cc,
+        "tag": [{"type": "Hashtag", "name": f"#{n}", "href": f"{HASHTAG_BASE}{n}"} for n in hashtags],
+    }
+    if image is not None:
+        note["attachment"] = [{"type": "Document", "mediaType": image[1], "url": image[0], "name": ""}]
+    if sensitive:
+        note["sensitive"] = True
+    return {
+        "@context": [AS_CONTEXT, {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive"}],
+        "id": actor.object_iri(activity_id),
+        "type": "Create",
+        "actor": actor.iri,
+        "published": when,
+        "to": to,
+        "cc": cc,
+        "object": note,
+    }

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from owncast_core.domain.activitypub import Follower, FollowerState
+from owncast_core.domain.activitypub import FederatedAction, Follower, FollowerState, OutboxItem
 
 
 class FollowersRepository(Protocol):
@@ -35,6 +35,37 @@ class FollowersRepository(Protocol):
                    limit: int | None = None) -> builtins.list[Follower]: ...
 
     async def count(self, state: FollowerState) -> int: ...
+
+
+class ActivityPubRepository(Protocol):
+    """What the server posted (Owncast's ``ap_outbox``) and engagement it received
+    (``ap_accepted_activities``).
+
+    Contract (``contracts.activitypub.ActivityPubRepositoryContract``):
+    - ``add_outbox`` stores an item; ``get_outbox(id)`` finds it by its ``object_id`` or its
+      ``activity_id`` (``None`` when neither matches), with every field as stored.
+    - ``list_outbox`` returns items newest ``created_at`` first, skipping ``offset``, at most
+      ``limit``; ``count_outbox`` counts them.
+    - ``add_action`` stores an action and returns ``True``; the same ``(iri, actor_iri, type)``
+      again changes nothing and returns ``False``. ``list_actions``/``count_actions`` as the
+      outbox, newest ``timestamp`` first.
+    - Everything survives reopening the same store; calls from many tasks are safe.
+    """
+
+    async def add_outbox(self, item: OutboxItem) -> None: ...
+
+    async def get_outbox(self, item_id: str) -> OutboxItem | None: ...
+
+    async def list_outbox(self, *, offset: int = 0, limit: int | None = None) -> builtins.list[OutboxItem]: ...
+
+    async def count_outbox(self) -> int: ...
+
+    async def add_action(self, action: FederatedAction) -> bool: ...
+
+    async def list_actions(self, *, offset: int = 0,
+                           limit: int | None = None) -> builtins.list[FederatedAction]: ...
+
+    async def count_actions(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)

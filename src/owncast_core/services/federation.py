@@ -16,7 +16,7 @@ import contextlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
@@ -24,7 +24,7 @@ from typing import Any, Final
 from owncast_core import __version__
 from owncast_core.domain import activitypub as ap
 from owncast_core.domain import http_signatures as sig
-from owncast_core.domain.activitypub import Follower, LocalActor, RemoteActor
+from owncast_core.domain.activitypub import FederatedAction, Follower, LocalActor, OutboxItem, RemoteActor
 from owncast_core.domain.config import DEFAULTS, Keys
 from owncast_core.errors import (
     DeliveryFailed,
@@ -37,8 +37,14 @@ from owncast_core.errors import (
     SignatureRejected,
     ValidationError,
 )
-from owncast_core.ports.activitypub import FederationCrypto, FederationHttp, FollowersRepository
+from owncast_core.ports.activitypub import (
+    ActivityPubRepository,
+    FederationCrypto,
+    FederationHttp,
+    FollowersRepository,
+)
 from owncast_core.ports.clock import Clock, IdGenerator
+from owncast_core.ports.page import PageRenderer
 from owncast_core.services.config import ConfigService
 
 MAX_PAGE: Final = 100_000
@@ -48,6 +54,15 @@ ACTOR_CACHE_SECONDS: Final = 600.0
 ACTOR_CACHE_SIZE: Final = 512
 DEFAULT_QUEUE_SIZE: Final = 200
 DEFAULT_TIMEOUT_SECONDS: Final = 10.0
+DELIVERY_BATCH: Final = 50  # Owncast: batches of 50 inboxes with a 100 ms pause
+DELIVERY_PAUSE_SECONDS: Final = 0.1
+DELIVERY_CONCURRENCY: Final = 8
+MAX_NOTE_LENGTH: Final = 5000
+IMAGE_TYPES: Final = {"preview.gif": "image/gif", "thumbnail.jpg": "image/jpeg"}
+
+ENGAGEMENT: Final = {"Follow": ap.FOLLOW_ACTION, "Like": ap.LIKE_ACTION, "Announce": ap.REPOST_ACTION}
+
+Snapshot = Callable[[], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +81,13 @@ class FederationService:
         *,
         config: ConfigService,
         followers: FollowersRepository,
+        activities: ActivityPubRepository,
         crypto: FederationCrypto,
         http: FederationHttp,
         clock: Clock,
         ids: IdGenerator,
+        renderer: PageRenderer | None = None,
+        snapshot: Snapshot | None = None,
         version: str = __version__,
         queue_size: int = DEFAULT_QUEUE_SIZE,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
@@ -78,6 +96,10 @@ class FederationService:
     ) -> None:
         self._config = config
         self._followers = followers
+        self._activities = activities
+        self._renderer = renderer
+        self._snapshot = snapshot or (lambda: None)
+        self._deliveries: set[asyncio.Task[None]] = set()
         self._crypto = crypto
         self._http = http
         self._clock = clock
@@ -106,8 +128,11 @@ class FederationService:
             self._worker = asyncio.create_task(self._work(), name="federation-inbox")
 
     async def close(self) -> None:
-        """Stop the inbox worker; activities still queued are dropped (they are retried by
-        their senders, as any unanswered delivery)."""
+        """Stop the inbox worker and deliveries in flight; activities still queued are dropped
+        (they are retried by their senders, as any unanswered delivery)."""
+        for task in list(self._deliveries):
+            task.cancel()
+        await asyncio.gather(*self._deliveries, return_exceptions=True)
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -115,8 +140,10 @@ class FederationService:
             self._worker = None
 
     async def idle(self) -> None:
-        """Wait until every queued activity has been handled (tests, shutdown)."""
+        """Wait until every queued activity has been handled and every delivery has ended."""
         await self._queue.join()
+        while self._deliveries:
+            await asyncio.gather(*list(self._deliveries), return_exceptions=True)
 
     # state ------------------------------------------------------------------------------------
     @property
@@ -181,7 +208,7 @@ class FederationService:
                            local_posts=await self.local_posts())
 
     async def local_posts(self) -> int:
-        return 0
+        return await self._activities.count_outbox()
 
     # the actor and its collections ------------------------------------------------------------
     def actor_document(self, username: str) -> dict[str, Any]:
@@ -213,11 +240,114 @@ class FederationService:
         return ap.ordered_collection_page(actor.followers, number, total, [f.actor_iri for f in rows])
 
     async def outbox_collection(self, username: str, page: str | None) -> dict[str, Any]:
+        """The outbox: the ``Create`` activities posted, newest first."""
         actor = self._actor_named(username)
+        total = await self._activities.count_outbox()
         number = _page_number(page)
         if number is None:
-            return ap.ordered_collection(actor.outbox, 0)
-        return ap.ordered_collection_page(actor.outbox, number, 0, [])
+            return ap.ordered_collection(actor.outbox, total)
+        items = await self._activities.list_outbox(offset=(number - 1) * ap.COLLECTION_PAGE_SIZE,
+                                                   limit=ap.COLLECTION_PAGE_SIZE)
+        return ap.ordered_collection_page(actor.outbox, number, total, [_without_context(i.activity) for i in items])
+
+    async def object_document(self, object_id: str) -> dict[str, Any]:
+        """``/federation/<id>``: a posted ``Note`` (by its id) or its ``Create`` (by that id)."""
+        self.actor()
+        item = await self._activities.get_outbox(object_id)
+        if item is None:
+            raise NotFoundError("no such object")
+        if object_id == item.object_id:
+            return {"@context": item.activity.get("@context", ap.AS_CONTEXT), **item.note}
+        return item.activity
+
+    async def actions_page(self, offset: int, limit: int) -> dict[str, Any]:
+        """``/api/admin/federation/actions``: ``{total, results: [{iri, actorIRI, type, timestamp}]}``."""
+        total = await self._activities.count_actions()
+        rows = await self._activities.list_actions(offset=max(0, offset), limit=max(0, limit))
+        return {"total": total, "results": [a.to_json() for a in rows]}
+
+    # posting ----------------------------------------------------------------------------------
+    async def send_live(self) -> None:
+        """The go-live post (§6.2), called by the go-live notification round (2 min after going
+        live, at most once per 10 min). Nothing when federation is off, without a server URL or
+        with an empty go-live message. Delivery runs in the background."""
+        try:
+            actor = self.actor()
+        except (FederationDisabled, NotFoundError):
+            return
+        c = self._config
+        message = c.string(Keys.FEDERATION_GO_LIVE_MESSAGE)
+        if not message:
+            self._log.info("not posting to the Fediverse: the go-live message is empty")
+            return
+        tags = c.get(Keys.TAGS)
+        content, names = ap.go_live_content(message=message, stream_title=c.string(Keys.STREAM_TITLE),
+                                            tags=[str(t) for t in tags] if isinstance(tags, list) else [],
+                                            server_url=actor.server_url)
+        image = None
+        snapshot = self._snapshot()
+        if snapshot in IMAGE_TYPES:
+            image = (f"{actor.server_url}/{snapshot}?us={self._ids.new_id()}", IMAGE_TYPES[snapshot])
+        await self._post(actor, content, names, image=image, sensitive=c.flag(Keys.NSFW), live=True)
+
+    async def send_note(self, text: object) -> None:
+        """A post written by the streamer (``/api/admin/federation/send``): markdown, hashtags
+        linked. ``ValidationError`` for an empty or over-long text."""
+        actor = self.actor()
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError("the message must be non-empty text")
+        if len(text) > MAX_NOTE_LENGTH:
+            raise ValidationError(f"the message is longer than {MAX_NOTE_LENGTH} characters")
+        html = self._renderer.simple(text) if self._renderer is not None else f"<p>{ap.escape_html(text)}</p>"
+        content, names = ap.link_hashtags(html)
+        await self._post(actor, content, names, image=None, sensitive=False, live=False)
+
+    async def _post(self, actor: LocalActor, content: str, hashtags: list[str], *, image: tuple[str, str] | None,
+                    sensitive: bool, live: bool) -> None:
+        now = self._clock.now()
+        object_id, activity_id = self._ids.new_id(), self._ids.new_id()
+        activity = ap.create_note(actor, object_id=object_id, activity_id=activity_id, content=content,
+                                  published=now, hashtags=hashtags, image=image, sensitive=sensitive,
+                                  public=not self._config.flag(Keys.FEDERATION_PRIVATE))
+        await self._activities.add_outbox(OutboxItem(object_id=object_id, activity_id=activity_id,
+                                                     activity=activity, created_at=now, live_notification=live))
+        task = asyncio.create_task(self._deliver(activity), name="federation-delivery")
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _deliver(self, activity: dict[str, Any]) -> None:
+        """Send ``activity`` signed to every approved follower's inbox, once per inbox (shared
+        inboxes preferred), in batches; best-effort: failures are counted and logged."""
+        followers = await self._followers.list("approved")
+        inboxes = list(dict.fromkeys(f.delivery_inbox for f in followers))
+        if not inboxes:
+            self._log.info("posted to the Fediverse; no followers to deliver to")
+            return
+        body = json.dumps(activity).encode()
+        limit = asyncio.Semaphore(DELIVERY_CONCURRENCY)
+        failures: list[str] = []
+
+        async def one(inbox: str) -> None:
+            async with limit:
+                try:
+                    reply = await self._http.post(inbox, body=body, headers=self._signed("POST", inbox, body),
+                                                  timeout=self._timeout)
+                except (DeliveryFailed, DeliveryRefused, FederationDisabled, NotFoundError) as exc:
+                    failures.append(f"{inbox}: {exc}")
+                    return
+                if not 200 <= reply.status < 300:
+                    failures.append(f"{inbox}: HTTP {reply.status}")
+
+        for start in range(0, len(inboxes), DELIVERY_BATCH):
+            if start:
+                await asyncio.sleep(DELIVERY_PAUSE_SECONDS)
+            await asyncio.gather(*(one(i) for i in inboxes[start:start + DELIVERY_BATCH]))
+        sent = len(inboxes) - len(failures)
+        if failures:
+            self._log.warning("delivered a %s to %d of %d inboxes; failed e.g. %s", activity.get("type"), sent,
+                              len(inboxes), failures[0])
+        else:
+            self._log.info("delivered a %s to %d inboxes", activity.get("type"), sent)
 
     # admin and public lists -------------------------------------------------------------------
     async def followers_page(self, offset: int, limit: int) -> dict[str, Any]:
@@ -368,6 +498,8 @@ class FederationService:
     async def handle(self, activity: dict[str, Any], sender: RemoteActor) -> None:
         """Act on one verified activity: Follow, Undo(Follow); others are ignored."""
         kind = activity.get("type")
+        if kind in ENGAGEMENT:
+            await self._record(activity, sender)
         if kind == "Follow":
             await self._follow(activity, sender)
         elif kind == "Undo":
@@ -377,6 +509,23 @@ class FederationService:
                     self._log.info("%s stopped following", sender.username or sender.iri)
         else:
             self._log.debug("ignored a %s activity from %s", kind, sender.iri)
+
+    async def _record(self, activity: dict[str, Any], sender: RemoteActor) -> None:
+        """Keep a follow of us (by the Follow's id) or a like/repost of one of our posts (by the
+        post's IRI, so each actor counts once per post) as a federated action."""
+        kind = str(activity.get("type"))
+        target = _iri(activity.get("object"))
+        actor = self.actor()
+        if kind == "Follow":
+            if target != actor.iri:
+                return
+            iri = _iri(activity.get("id")) or sender.iri
+        elif target.startswith(f"{actor.server_url}/federation/"):
+            iri = target
+        else:
+            return
+        await self._activities.add_action(FederatedAction(iri=iri, actor_iri=sender.iri, type=ENGAGEMENT[kind],
+                                                          timestamp=self._clock.now()))
 
     async def _follow(self, activity: dict[str, Any], sender: RemoteActor) -> None:
         actor = self.actor()
@@ -442,3 +591,7 @@ def _iri(value: object) -> str:
     if isinstance(value, dict) and isinstance(value.get("id"), str):
         return str(value["id"])
     return ""
+
+
+def _without_context(activity: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in activity.items() if k != "@context"}

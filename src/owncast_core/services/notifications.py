@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +47,8 @@ class NotificationService:
     ``is_live`` tells whether a broadcast is still running when the timer fires.
     ``allow_private_endpoints`` accepts push endpoints on http or loopback/private hosts (tests,
     LAN setups); by default registration refuses them, and the senders refuse such targets too.
+    ``fediverse`` posts the go-live Note (``FederationService.send_live``; it decides whether
+    federation is on): Owncast sends it in the same round, under the same 2/10-minute rule.
     At most ``max_subscriptions`` browsers are kept; registering one more is refused.
     """
 
@@ -60,6 +62,7 @@ class NotificationService:
         scheduler: Scheduler,
         clock: Clock,
         is_live: Callable[[], bool],
+        fediverse: Callable[[], Awaitable[None]] | None = None,
         allow_private_endpoints: bool = False,
         delay: float = GO_LIVE_DELAY_SECONDS,
         debounce: float = GO_LIVE_DEBOUNCE_SECONDS,
@@ -75,6 +78,7 @@ class NotificationService:
         self._scheduler = scheduler
         self._clock = clock
         self._is_live = is_live
+        self._fediverse = fediverse
         self._allow_private = allow_private_endpoints
         self._delay = delay
         self._debounce = debounce
@@ -169,6 +173,8 @@ class NotificationService:
         keys = self._keys()
         if push.get("enabled") and keys is not None:
             channels.append(("browsers", self._send_browser_push(push, keys)))
+        if self._fediverse is not None:
+            channels.append(("the Fediverse", self._fediverse()))
         if not channels:
             self._log.debug("no go-live notification channel is enabled")
             return

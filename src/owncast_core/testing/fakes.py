@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from owncast_core.domain.activitypub import Follower, FollowerState
+from owncast_core.domain.activitypub import FederatedAction, Follower, FollowerState, OutboxItem
 from owncast_core.domain.chat import ApiUser, ChatRecord, ChatUser, HistoryEntry, IPBan
 from owncast_core.domain.geo import LOCALHOST, GeoInfo, is_local_address, parse_address
 from owncast_core.domain.notifications import (
@@ -981,3 +981,42 @@ class RecordingFederationHttp:
         if isinstance(reply, BaseException):
             raise reply
         return HttpReply(reply.status, reply.body[:max_body] if max_body > 0 else b"")
+
+
+class InMemoryActivityPubRepository:
+    """``ActivityPubRepository`` in two lists."""
+
+    def __init__(self) -> None:
+        self._outbox: list[OutboxItem] = []
+        self._actions: list[FederatedAction] = []
+
+    async def add_outbox(self, item: OutboxItem) -> None:
+        self._outbox.append(copy.deepcopy(item))
+
+    async def get_outbox(self, item_id: str) -> OutboxItem | None:
+        for item in self._outbox:
+            if item_id in (item.object_id, item.activity_id):
+                return copy.deepcopy(item)
+        return None
+
+    async def list_outbox(self, *, offset: int = 0, limit: int | None = None) -> builtins.list[OutboxItem]:
+        rows = sorted(self._outbox, key=lambda i: i.created_at, reverse=True)[offset:]
+        return copy.deepcopy(rows if limit is None else rows[:limit])
+
+    async def count_outbox(self) -> int:
+        return len(self._outbox)
+
+    async def add_action(self, action: FederatedAction) -> bool:
+        key = (action.iri, action.actor_iri, action.type)
+        if any((a.iri, a.actor_iri, a.type) == key for a in self._actions):
+            return False
+        self._actions.append(action)
+        return True
+
+    async def list_actions(self, *, offset: int = 0,
+                           limit: int | None = None) -> builtins.list[FederatedAction]:
+        rows = sorted(self._actions, key=lambda a: a.timestamp, reverse=True)[offset:]
+        return rows if limit is None else rows[:limit]
+
+    async def count_actions(self) -> int:
+        return len(self._actions)

@@ -30,7 +30,7 @@ from owncast_core.errors import (
 from owncast_core.services.config import ConfigService
 from owncast_core.services.federation import FederationService
 from owncast_runners.web.auth import require_admin
-from owncast_runners.web.bodies import posted_object
+from owncast_runners.web.bodies import posted_object as posted_object_body
 from owncast_runners.web.responses import CORS_ANY, bad_request, simple
 
 MAX_INBOX_BODY = 256 * 1024
@@ -138,6 +138,10 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
         return activity_json(await federation.outbox_collection(
             request.path_params["username"], request.query_params.get("page")))
 
+    @for_activitypub
+    async def posted_object(request: Request) -> Response:
+        return activity_json(await federation.object_document(request.path_params["object_id"]))
+
     @federation_errors
     async def following(request: Request) -> Response:
         federation.actor()
@@ -200,8 +204,30 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
         return JSONResponse([f.to_json() for f in await federation.followers_in("blocked")])
 
     @admin
+    async def admin_send(request: Request) -> Response:
+        body = await posted_object_body(request, "value")
+        if isinstance(body, Response):
+            return body
+        try:
+            await federation.send_note(body.get("value"))
+        except FederationDisabled:
+            return simple(False, "federation is disabled")
+        except (ValidationError, NotFoundError) as exc:
+            return simple(False, str(exc))
+        except StorageError as exc:
+            return simple(False, f"unable to save the post: {exc}")
+        return simple(True, "sent")
+
+    @admin
+    async def admin_actions(request: Request) -> Response:
+        page = pagination(request)
+        if isinstance(page, Response):
+            return page
+        return JSONResponse(await federation.actions_page(*page))
+
+    @admin
     async def admin_approve(request: Request) -> Response:
-        body = await posted_object(request, "actorIRI and approved")
+        body = await posted_object_body(request, "actorIRI and approved")
         if isinstance(body, Response):
             return body
         try:
@@ -218,6 +244,8 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
         Route("/api/admin/followers/pending", admin_pending, methods=["GET"]),
         Route("/api/admin/followers/blocked", admin_blocked, methods=["GET"]),
         Route("/api/admin/followers/approve", admin_approve, methods=["GET", "POST"]),
+        Route("/api/admin/federation/send", admin_send, methods=["GET", "POST"]),
+        Route("/api/admin/federation/actions", admin_actions, methods=["GET"]),
         Route("/.well-known/webfinger", webfinger, methods=["GET"]),
         Route("/.well-known/host-meta", host_meta, methods=["GET"]),
         Route("/.well-known/nodeinfo", nodeinfo_links, methods=["GET"]),
@@ -228,5 +256,6 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
         Route("/federation/user/{username}/followers", followers, methods=["GET"]),
         Route("/federation/user/{username}/outbox", outbox, methods=["GET"]),
         Route("/federation/user/{username}/following", following, methods=["GET"]),
+        Route("/federation/{object_id}", posted_object, methods=["GET"]),
         Route("/api/followers", public_followers, methods=["GET"]),
     ]

@@ -9,9 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from owncast_core.domain.activitypub import Follower
+from owncast_core.domain.activitypub import FederatedAction, Follower, OutboxItem
 from owncast_core.errors import DeliveryFailed, DeliveryRefused
-from owncast_core.ports.activitypub import FederationCrypto, FederationHttp, FollowersRepository
+from owncast_core.ports.activitypub import (
+    ActivityPubRepository,
+    FederationCrypto,
+    FederationHttp,
+    FollowersRepository,
+)
 
 RepositoryFactory = Callable[[], Awaitable[FollowersRepository]]
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -144,3 +149,60 @@ class FederationHttpContract:
     async def test_not_http_is_refused(self, env: HttpEnv) -> None:
         with pytest.raises(DeliveryRefused):
             await env.http.get("file:///etc/passwd", headers={}, timeout=2, max_body=100)
+
+
+ActivityPubFactory = Callable[[], Awaitable[ActivityPubRepository]]
+
+
+def outbox_item(n: int, *, live: bool = False) -> OutboxItem:
+    return OutboxItem(object_id=f"note{n}", activity_id=f"create{n}", created_at=T0 + timedelta(minutes=n),
+                      live_notification=live,
+                      activity={"id": f"https://tv.example/federation/create{n}", "type": "Create",
+                                "object": {"id": f"https://tv.example/federation/note{n}", "type": "Note",
+                                           "content": f"<p>n\u00e9 {n}</p>", "tag": []}})
+
+
+def action(n: int, kind: str = "FEDIVERSE_ENGAGEMENT_LIKE") -> FederatedAction:
+    return FederatedAction(iri=f"https://social.example/likes/{n}", actor_iri="https://social.example/users/u1",
+                           type=kind, timestamp=T0 + timedelta(minutes=n))
+
+
+class ActivityPubRepositoryContract:
+    """Provide ``make_repository`` (a second call reopens the same store)."""
+
+    @pytest.fixture
+    async def make_repository(self) -> ActivityPubFactory:  # pragma: no cover - bindings override
+        raise NotImplementedError
+
+    @pytest.fixture
+    async def repository(self, make_repository: ActivityPubFactory) -> ActivityPubRepository:
+        return await make_repository()
+
+    async def test_outbox_by_either_id_newest_first(self, repository: ActivityPubRepository) -> None:
+        for n in (1, 2, 3):
+            await repository.add_outbox(outbox_item(n, live=n == 2))
+        assert await repository.get_outbox("note2") == outbox_item(2, live=True)
+        assert await repository.get_outbox("create3") == outbox_item(3)
+        assert await repository.get_outbox("nothing") is None
+        assert [i.object_id for i in await repository.list_outbox()] == ["note3", "note2", "note1"]
+        assert [i.object_id for i in await repository.list_outbox(offset=1, limit=1)] == ["note2"]
+        assert await repository.count_outbox() == 3
+
+    async def test_actions_once_each_newest_first(self, repository: ActivityPubRepository) -> None:
+        assert await repository.add_action(action(1)) is True
+        assert await repository.add_action(action(1)) is False
+        assert await repository.add_action(action(1, "FEDIVERSE_ENGAGEMENT_REPOST")) is True
+        assert await repository.add_action(action(2)) is True
+        actions = await repository.list_actions()
+        assert actions[0] == action(2)
+        assert set(actions[1:]) == {action(1), action(1, "FEDIVERSE_ENGAGEMENT_REPOST")}
+        assert set(await repository.list_actions(offset=1, limit=5)) == set(actions[1:])
+        assert await repository.count_actions() == 3
+
+    async def test_survives_reopening(self, make_repository: ActivityPubFactory) -> None:
+        first = await make_repository()
+        await first.add_outbox(outbox_item(1))
+        await first.add_action(action(1))
+        again = await make_repository()
+        assert await again.get_outbox("note1") == outbox_item(1)
+        assert await again.list_actions() == [action(1)]
