@@ -242,6 +242,19 @@ async def test_bad_requests_are_refused_and_nothing_is_stored(world: World, fedi
                                host="localhost")
     assert blocked.status_code == 403 and "blocked" in blocked.text
 
+    garbage = [
+        ({"signature": "nonsense"}, body),
+        ({"signature": 'keyId="http://[x#k",signature="AAAA"'}, body),
+        ({"signature": 'keyId="http://127.0.0.1:notaport/u#k",headers="(request-target) host date digest",'
+                       'signature="AAAA"', "date": "x", "digest": "y"}, body),
+        ({}, json.dumps({"type": "Follow", "actor": {"id": 5}}).encode()),
+        ({}, json.dumps({"type": 1}).encode()),
+        ({}, "\u00e9".encode("latin-1")),
+    ]
+    for headers, payload in garbage:
+        reply = await client.post("/federation/user/streamer/inbox", content=payload, headers=headers)
+        assert reply.status_code in (400, 401, 403), (headers, reply.status_code, reply.text)
+
     await asyncio.wait_for(world.container.federation().idle(), 5)
     assert fedi.inbox == []
     assert (await client.get("/api/admin/followers", auth=ADMIN)).json()["total"] == 0

@@ -466,3 +466,29 @@ async def test_the_go_live_round_posts_to_the_fediverse_too(rig: Rig) -> None:
     assert await notifications.notify_go_live() is False  # within 10 minutes: once
     await rig.service.idle()
     assert len(rig.http.posts("https://social.example/inbox")) == 1
+
+
+async def test_unparsable_iris_are_refused_not_crashing(rig: Rig, remote: Remote) -> None:
+    for actor in ("http://[broken", "http://a.example:port/u", "mailto:x@y", ""):
+        body = follow(actor=actor)
+        with pytest.raises(ValidationError):
+            await rig.service.receive("streamer", method="POST", target=INBOX_TARGET,
+                                      headers=remote.signed(body, rig.clock), body=body)
+    body = follow()
+    for key_id in ("http://[broken#k", "http://social.example:x/users/alice#main-key"):
+        with pytest.raises(SignatureRejected):
+            await rig.service.receive("streamer", method="POST", target=INBOX_TARGET,
+                                      headers=remote.signed(body, rig.clock, key_id=key_id), body=body)
+
+
+def test_remote_actor_documents() -> None:
+    doc = {"id": REMOTE, "inbox": REMOTE_INBOX, "preferredUsername": "alice",
+           "icon": [{"url": [{"href": "https://social.example/a.png"}]}],
+           "publicKey": [{"id": f"{REMOTE}#k", "owner": REMOTE, "publicKeyPem": "PEM"}]}
+    actor = RemoteActor.parse(doc)
+    assert (actor.name, actor.username, actor.image, actor.key_id, actor.shared_inbox) == (
+        "alice", "alice@social.example", "https://social.example/a.png", f"{REMOTE}#k", "")
+    for broken in ({**doc, "publicKey": {"id": "k", "owner": "https://elsewhere.example/u", "publicKeyPem": "P"}},
+                   {**doc, "inbox": None}, {**doc, "id": "urn:x"}, [], {**doc, "publicKey": None}):
+        with pytest.raises(ValueError):
+            RemoteActor.parse(broken)

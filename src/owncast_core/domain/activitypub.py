@@ -312,9 +312,9 @@ class RemoteActor:
         if not isinstance(document, dict):
             raise ValueError("the actor document is not a JSON object")
         iri, inbox = document.get("id"), document.get("inbox")
-        if not isinstance(iri, str) or not iri.startswith(("http://", "https://")):
+        if not isinstance(iri, str) or not is_http_iri(iri):
             raise ValueError("the actor document has no id")
-        if not isinstance(inbox, str) or not inbox.startswith(("http://", "https://")):
+        if not isinstance(inbox, str) or not is_http_iri(inbox):
             raise ValueError("the actor document has no inbox")
         key = document.get("publicKey")
         if isinstance(key, list):
@@ -340,7 +340,7 @@ class RemoteActor:
         return cls(
             iri=iri,
             inbox=inbox,
-            shared_inbox=shared if isinstance(shared, str) and shared.startswith(("http://", "https://")) else "",
+            shared_inbox=shared if isinstance(shared, str) and is_http_iri(shared) else "",
             name=name if isinstance(name, str) and name else user,
             username=f"{user}@{urlsplit(iri).hostname}" if user else "",
             image=image if isinstance(image, str) else "",
@@ -349,13 +349,29 @@ class RemoteActor:
         )
 
 
+def is_http_iri(value: str) -> bool:
+    """An absolute http(s) URL with a host (and, if any, a numeric port)."""
+    try:
+        parts = urlsplit(value)
+        _ = parts.port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def domain_blocked(iri: str, blocked: list[str]) -> bool:
     """The IRI's host is a blocked domain or below one (``evil.example`` blocks ``a.evil.example``)."""
-    host = (urlsplit(iri).hostname or "").lower().rstrip(".")
+    try:
+        host = (urlsplit(iri).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return False
     for entry in blocked:
         domain = entry.strip().lower().rstrip(".")
         if "://" in domain:
-            domain = (urlsplit(domain).hostname or "").lower()
+            try:
+                domain = (urlsplit(domain).hostname or "").lower()
+            except ValueError:
+                continue
         if domain and (host == domain or host.endswith("." + domain)):
             return True
     return False

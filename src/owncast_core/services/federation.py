@@ -395,7 +395,7 @@ class FederationService:
         if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
             raise ValidationError("the body is not an ActivityPub activity")
         claimed = _iri(activity.get("actor"))
-        if not claimed:
+        if not ap.is_http_iri(claimed):
             raise ValidationError("the activity has no actor")
         blocked = self._blocked_domains()
         if ap.domain_blocked(claimed, blocked):
@@ -432,6 +432,8 @@ class FederationService:
             text = sig.signing_string(params.headers, method=method, target=target, headers=headers)
         except ValueError as exc:
             raise SignatureRejected(str(exc)) from exc
+        if not ap.is_http_iri(params.key_id):
+            raise SignatureRejected("the keyId is not an http(s) URL")
         if ap.domain_blocked(params.key_id, blocked):
             raise PermissionDenied("this domain is blocked")
         owner = params.key_id.split("#", 1)[0]

@@ -1,14 +1,17 @@
-"""Federation routes (reference §1.6, §6.1): WebFinger, host-meta, NodeInfo, the Mastodon-style
-instance document, the actor with its collections, and the public follower list.
+"""Federation routes (reference §1.5-1.6, §6): WebFinger, host-meta, NodeInfo, the Mastodon-style
+instance document, the actor with its collections and posted objects, the signed inbox, the
+public follower list and the admin follower/federation routes.
 
-Every route answers 405 while federation is off (``FederationDisabled``), 404 for an unknown
-account or without a server URL, 400 for a malformed query. The actor documents answer a
-non-ActivityPub ``Accept`` (a browser) with a 307 to the web page.
+Every federation route answers 405 while federation is off (``FederationDisabled``), 404 for an
+unknown account or without a server URL, 400 for a malformed query. The actor documents and
+objects answer a non-ActivityPub ``Accept`` (a browser) with a 307 to the web page. The inbox
+maps every refusal to 400/401/403/503 (see ``inbox``), never to a 500.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,6 +37,7 @@ from owncast_runners.web.bodies import posted_object as posted_object_body
 from owncast_runners.web.responses import CORS_ANY, bad_request, simple
 
 MAX_INBOX_BODY = 256 * 1024
+log = logging.getLogger("owncast.federation")
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -184,6 +188,9 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
             return PlainTextResponse(str(exc), status_code=400)
         except OwncastError as exc:
             return PlainTextResponse(f"could not take the activity: {exc}", status_code=400)
+        except Exception:  # a bug must not become a 500 for a remote server: logged, refused
+            log.exception("could not take an activity for the inbox")
+            return PlainTextResponse("could not take the activity", status_code=400)
         return PlainTextResponse("accepted", status_code=202)
 
     admin = require_admin(config)
