@@ -246,6 +246,7 @@ class OwncastServer:
         except Exception:  # federation is a side feature: the server runs without it
             log.exception("could not set up federation")
         self.container.federation().start_worker()
+        self.container.bus().subscribe(self.container.federation().on_event)  # profile updates
 
     async def _collect_playback(self) -> None:
         self.container.stats().collect_playback_job()

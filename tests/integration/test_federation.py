@@ -347,6 +347,11 @@ async def test_go_live_note_and_admin_posts_reach_followers(world: World, fedi: 
     assert (await client.get("/federation/user/streamer/outbox", headers=AP)).json()["totalItems"] == 2
     assert (await client.post("/api/admin/federation/send", auth=ADMIN, json={"value": ""})).status_code == 400
 
+    await admin_set(client, "name", "Renamed TV")  # a profile change reaches the followers as an Update
+    (*_, update) = await fedi.wait_for(4)
+    verify_signed_request("POST", update.path, update.headers, update.body, await our_public_key(world))
+    assert (json.loads(update.body)["type"], json.loads(update.body)["object"]["name"]) == ("Update", "Renamed TV")
+
     actions = (await client.get("/api/admin/federation/actions", auth=ADMIN)).json()
     assert actions["total"] == 1
     assert (actions["results"][0]["type"], actions["results"][0]["actorIRI"]) == (

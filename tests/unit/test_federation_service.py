@@ -269,8 +269,10 @@ async def test_private_mode_waits_for_approval(rig: Rig, remote: Remote) -> None
     assert [f.actor_iri for f in await rig.service.followers_in("pending")] == [REMOTE]
     assert rig.http.posts() == [] and await rig.service.follower_count() == 0
     await rig.service.approve(REMOTE, True)
+    await rig.service.idle()
     assert await rig.service.follower_count() == 1 and rig.http.posts(REMOTE_INBOX)[0]["type"] == "Accept"
     await rig.service.approve(REMOTE, False)
+    await rig.service.idle()
     assert [f.actor_iri for f in await rig.service.followers_in("blocked")] == [REMOTE]
     assert rig.http.posts(REMOTE_INBOX)[1]["type"] == "Reject"
     with pytest.raises(NotFoundError):
@@ -492,3 +494,22 @@ def test_remote_actor_documents() -> None:
                    {**doc, "inbox": None}, {**doc, "id": "urn:x"}, [], {**doc, "publicKey": None}):
         with pytest.raises(ValueError):
             RemoteActor.parse(broken)
+
+
+
+async def test_profile_changes_are_sent_as_an_update(rig: Rig) -> None:
+    from owncast_core.domain.events import ConfigChanged
+
+    await add_followers(rig)
+    await rig.config.set(Keys.SERVER_NAME, "Renamed TV")
+    await rig.service.on_event(ConfigChanged(name="name", keys=(Keys.SERVER_NAME,), at=T0))
+    await rig.service.on_event(ConfigChanged(name="streamtitle", keys=(Keys.STREAM_TITLE,), at=T0))
+    await rig.service.idle()
+    (update,) = rig.http.posts("https://social.example/inbox")
+    assert (update["type"], update["actor"]) == ("Update", ACTOR)
+    assert (update["object"]["id"], update["object"]["name"]) == (ACTOR, "Renamed TV")
+    assert "@context" in update and "@context" not in update["object"]
+    await rig.config.set(Keys.FEDERATION_ENABLED, False)
+    await rig.service.on_event(ConfigChanged(name="name", keys=(Keys.SERVER_NAME,), at=T0))
+    await rig.service.idle()
+    assert len(rig.http.posts("https://social.example/inbox")) == 1

@@ -16,7 +16,7 @@ import contextlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
@@ -26,6 +26,7 @@ from owncast_core.domain import activitypub as ap
 from owncast_core.domain import http_signatures as sig
 from owncast_core.domain.activitypub import FederatedAction, Follower, LocalActor, OutboxItem, RemoteActor
 from owncast_core.domain.config import DEFAULTS, Keys
+from owncast_core.domain.events import ConfigChanged
 from owncast_core.errors import (
     DeliveryFailed,
     DeliveryRefused,
@@ -60,6 +61,8 @@ DELIVERY_CONCURRENCY: Final = 8
 MAX_NOTE_LENGTH: Final = 5000
 IMAGE_TYPES: Final = {"preview.gif": "image/gif", "thumbnail.jpg": "image/jpeg"}
 
+PROFILE_KEYS: Final = frozenset({Keys.SERVER_NAME, Keys.SERVER_SUMMARY, Keys.LOGO, Keys.TAGS, Keys.SOCIAL_HANDLES,
+                                  Keys.FEDERATION_PRIVATE})
 ENGAGEMENT: Final = {"Follow": ap.FOLLOW_ACTION, "Like": ap.LIKE_ACTION, "Announce": ap.REPOST_ACTION}
 
 Snapshot = Callable[[], str | None]
@@ -311,9 +314,7 @@ class FederationService:
                                   public=not self._config.flag(Keys.FEDERATION_PRIVATE))
         await self._activities.add_outbox(OutboxItem(object_id=object_id, activity_id=activity_id,
                                                      activity=activity, created_at=now, live_notification=live))
-        task = asyncio.create_task(self._deliver(activity), name="federation-delivery")
-        self._deliveries.add(task)
-        task.add_done_callback(self._deliveries.discard)
+        self._spawn(self._deliver(activity))
 
     async def _deliver(self, activity: dict[str, Any]) -> None:
         """Send ``activity`` signed to every approved follower's inbox, once per inbox (shared
@@ -360,9 +361,31 @@ class FederationService:
         return await self._followers.list(state)
 
 
+    async def on_event(self, event: object) -> None:
+        """``EventBus`` subscriber: a change of the profile (name, summary, logo, tags, links,
+        private mode) is sent to the followers as an ``Update`` of the actor (§6.2)."""
+        if isinstance(event, ConfigChanged) and PROFILE_KEYS & set(event.keys):
+            await self.send_profile_update()
+
+    async def send_profile_update(self) -> None:
+        """Deliver ``Update(actor)`` to the followers (in the background); nothing while off."""
+        try:
+            actor = self.actor()
+        except (FederationDisabled, NotFoundError):
+            return
+        document = self.actor_document(actor.username)
+        update = {"@context": document.pop("@context"), "id": actor.object_iri(self._ids.new_id()),
+                  "type": "Update", "actor": actor.iri, "to": [ap.PUBLIC], "object": document}
+        self._spawn(self._deliver(update))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work, name="federation-delivery")
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
     async def approve(self, actor_iri: object, approved: object) -> None:
         """Approve (``Accept`` sent) or reject (``Reject`` sent, the follower blocked) a follow
-        request (``/api/admin/followers/approve``)."""
+        request (``/api/admin/followers/approve``); the answer is sent in the background."""
         if not isinstance(actor_iri, str) or not actor_iri or not isinstance(approved, bool):
             raise ValidationError("expected {actorIRI: string, approved: bool}")
         follower = await self._followers.get(actor_iri)
@@ -374,7 +397,7 @@ class FederationService:
         else:
             follower = replace(follower, disabled_at=now)
         await self._followers.save(follower)
-        await self._answer_follow(follower, "Accept" if approved else "Reject")
+        self._spawn(self._answer_follow(follower, "Accept" if approved else "Reject"))
 
     # the inbox ----------------------------------------------------------------------------------
     async def receive(self, username: str, *, method: str, target: str, headers: Mapping[str, str],
