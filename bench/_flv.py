@@ -1,9 +1,15 @@
-"""FLV helpers shared by the benchmarks (not a benchmark itself: ``./run bench`` skips ``_*.py``)."""
+"""Helpers shared by the benchmarks (not a benchmark itself: ``./run bench`` skips ``_*.py``):
+FLV tags, fed at the pace of their timestamps as a publisher sends them, and a transcoder
+listener that records errors and ignores the rest."""
 
 from __future__ import annotations
 
+import asyncio
 import struct
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
+
+from owncast_core.ports.video import SegmentInfo, VariantInfo
 
 FLV_VIDEO_TAG = 9
 
@@ -20,3 +26,46 @@ def flv_tags(data: bytes) -> Iterator[tuple[int, int, bytes]]:
         end = pos + 11 + size + 4
         yield kind, stamp, data[pos:end]
         pos = end
+
+
+def paced_tags(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """``(tag type, bytes)`` per FLV tag, each when its timestamp comes due (sleeps in between)."""
+    start = time.perf_counter()
+    for kind, stamp, tag in flv_tags(data):
+        if (delay := start + stamp / 1000 - time.perf_counter()) > 0:
+            time.sleep(delay)
+        yield kind, tag
+
+
+async def paced_tags_async(data: bytes) -> AsyncIterator[tuple[int, bytes]]:
+    """``paced_tags`` for an event loop (``asyncio.sleep`` in between)."""
+    start = time.perf_counter()
+    for kind, stamp, tag in flv_tags(data):
+        if (delay := start + stamp / 1000 - time.perf_counter()) > 0:
+            await asyncio.sleep(delay)
+        yield kind, tag
+
+
+class QuietListener:
+    """A ``TranscoderListener`` that keeps the error messages and ignores every other call."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    async def segment_written(self, segment: SegmentInfo) -> None:
+        pass
+
+    async def variant_playlist_written(self, variant: int, path: str) -> None:
+        pass
+
+    async def master_playlist_written(self, path: str, variants: tuple[VariantInfo, ...]) -> None:
+        pass
+
+    async def thumbnail_written(self, path: str) -> None:
+        pass
+
+    async def transcoder_error(self, message: str, *, fatal: bool) -> None:
+        self.errors.append(message)
+
+    async def transcoder_exited(self, returncode: int) -> None:
+        pass

@@ -19,11 +19,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _flv import FLV_VIDEO_TAG, flv_tags
+from _flv import FLV_VIDEO_TAG, QuietListener, paced_tags_async
 
 from owncast_adapters.video.transcoder import PyAVTranscoder
 from owncast_core.domain.stream import BroadcasterDetails, StreamOutputVariant, TranscodeJob, latency_level
-from owncast_core.ports.video import SegmentInfo, VariantInfo
+from owncast_core.ports.video import SegmentInfo
 
 SOURCE = StreamOutputVariant(video_bitrate=1200, framerate=30, cpu_usage_level=2, audio_passthrough=True)
 LOW = StreamOutputVariant(
@@ -42,11 +42,11 @@ def make_input(path: Path, seconds: int) -> None:
     )  # fmt: skip
 
 
-class FirstEvents:
+class FirstEvents(QuietListener):
     def __init__(self) -> None:
+        super().__init__()
         self.segment: float | None = None
         self.playlist: float | None = None
-        self.errors: list[str] = []
 
     async def segment_written(self, segment: SegmentInfo) -> None:
         if self.segment is None:
@@ -56,18 +56,6 @@ class FirstEvents:
         if self.playlist is None:
             self.playlist = time.perf_counter()
 
-    async def master_playlist_written(self, path: str, variants: tuple[VariantInfo, ...]) -> None:
-        pass
-
-    async def thumbnail_written(self, path: str) -> None:
-        pass
-
-    async def transcoder_error(self, message: str, *, fatal: bool) -> None:
-        self.errors.append(message)
-
-    async def transcoder_exited(self, returncode: int) -> None:
-        pass
-
 
 async def measure(job: TranscodeJob, data: bytes) -> tuple[float, float]:
     """Seconds from the first video tag written to the first segment / playlist event."""
@@ -75,11 +63,7 @@ async def measure(job: TranscodeJob, data: bytes) -> tuple[float, float]:
     session = await PyAVTranscoder().start(job, events)
     first_video: float | None = None
     try:
-        start = time.perf_counter()
-        for kind, stamp, tag in flv_tags(data):
-            delay = start + stamp / 1000 - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
+        async for kind, tag in paced_tags_async(data):
             await session.write(tag)
             if first_video is None and kind == FLV_VIDEO_TAG:
                 first_video = time.perf_counter()

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _flv import flv_tags
+from _flv import QuietListener, paced_tags, paced_tags_async
 
 from owncast_adapters.video.transcoder import PyAVTranscoder
 from owncast_core.domain.stream import (
@@ -47,7 +47,7 @@ from owncast_core.domain.stream import (
     latency_level,
     x264_preset,
 )
-from owncast_core.ports.video import SegmentInfo, VariantInfo
+from owncast_core.ports.video import SegmentInfo
 
 SOURCE = StreamOutputVariant(video_bitrate=1200, framerate=24, cpu_usage_level=2, audio_passthrough=True)
 LOW = StreamOutputVariant(
@@ -119,10 +119,7 @@ def run_cli(
         return Run(children_cpu() - cpu0, 0.0, time.perf_counter() - wall0)
     process = subprocess.Popen(cli_command(variants, latency, out), stdin=subprocess.PIPE)
     assert process.stdin is not None
-    start = time.perf_counter()
-    for _kind, stamp, tag in flv_tags(flv.read_bytes()):
-        if (delay := start + stamp / 1000 - time.perf_counter()) > 0:
-            time.sleep(delay)
+    for _kind, tag in paced_tags(flv.read_bytes()):
         process.stdin.write(tag)
         process.stdin.flush()
     process.stdin.close()
@@ -131,38 +128,20 @@ def run_cli(
     return Run(children_cpu() - cpu0, 0.0, time.perf_counter() - wall0)
 
 
-class CountingListener:
+class CountingListener(QuietListener):
     def __init__(self) -> None:
+        super().__init__()
         self.segments = 0
-        self.errors: list[str] = []
 
     async def segment_written(self, segment: SegmentInfo) -> None:
         self.segments += 1
-
-    async def variant_playlist_written(self, variant: int, path: str) -> None:
-        pass
-
-    async def master_playlist_written(self, path: str, variants: tuple[VariantInfo, ...]) -> None:
-        pass
-
-    async def thumbnail_written(self, path: str) -> None:
-        pass
-
-    async def transcoder_error(self, message: str, *, fatal: bool) -> None:
-        self.errors.append(message)
-
-    async def transcoder_exited(self, returncode: int) -> None:
-        pass
 
 
 async def _run_ours(job: TranscodeJob, data: bytes, paced: bool) -> CountingListener:
     listener = CountingListener()
     session = await PyAVTranscoder().start(job, listener)
     if paced:
-        start = time.perf_counter()
-        for _kind, stamp, tag in flv_tags(data):
-            if (delay := start + stamp / 1000 - time.perf_counter()) > 0:
-                await asyncio.sleep(delay)
+        async for _kind, tag in paced_tags_async(data):
             await session.write(tag)
     else:
         for offset in range(0, len(data), 64 * 1024):
