@@ -229,6 +229,7 @@ class Container(containers.DeclarativeContainer):
         ids=ids,
         renderer=page_renderer,
         snapshot=providers.Callable(go_live_snapshot, settings),
+        chat=chat,
     )
     config_views = providers.Singleton(
         ConfigViews, config=config, renderer=page_renderer, encoders=encoders,

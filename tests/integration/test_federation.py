@@ -23,6 +23,7 @@ from owncast_runners.settings import Settings
 
 from ..fediverse_stub import FediverseStub, verify_signed_request
 from .chat_app import serving
+from .ws_client import RawWebSocket
 
 pytestmark = pytest.mark.integration
 ADMIN = ("admin", "abc123")
@@ -356,3 +357,55 @@ async def test_go_live_note_and_admin_posts_reach_followers(world: World, fedi: 
     assert actions["total"] == 1
     assert (actions["results"][0]["type"], actions["results"][0]["actorIRI"]) == (
         "FEDIVERSE_ENGAGEMENT_FOLLOW", fedi.actor_iri("alice"))
+
+
+# --- engagement in chat (reference §2.3, §6.1) ----------------------------------------------------
+
+
+async def next_engagement(ws: RawWebSocket) -> dict[str, object]:
+    while True:
+        frame = json.loads(await ws.text())
+        if str(frame.get("type", "")).startswith("FEDIVERSE_ENGAGEMENT"):
+            return dict(frame)
+
+
+async def test_signed_engagement_reaches_a_chat_client_over_the_websocket(world: World,
+                                                                          fedi: FediverseStub) -> None:
+    client = world.client
+    await enable(client)
+    await admin_set(client, "name", "Loopback TV")
+    user = (await client.post("/api/chat/register", json={"displayName": "Viewer"})).json()
+    ws = await RawWebSocket.connect(world.server.web_port, f"/ws?accessToken={user['accessToken']}")
+    assert ws.status == 101
+    try:
+        assert (await post_inbox(world, fedi, follow_activity(fedi))).status_code == 202
+        followed = await next_engagement(ws)
+        alice = fedi.actor_iri("alice")
+        assert {k: followed[k] for k in ("type", "body", "image", "title", "link", "user")} == {
+            "type": "FEDIVERSE_ENGAGEMENT_FOLLOW", "body": "<p>Alice followed this stream.</p>",
+            "image": f"http://127.0.0.1:{fedi.port}/alice.png", "title": "alice@127.0.0.1", "link": alice,
+            "user": {"displayName": "Loopback TV"}}
+
+        sent = await client.post("/api/admin/federation/send", auth=ADMIN, json={"value": "Hello"})
+        assert sent.status_code == 200, sent.text
+        note = (await client.get("/federation/user/streamer/outbox?page=1", headers=AP)).json()["orderedItems"][0]
+        like = json.dumps({"id": f"{alice}/likes/1", "type": "Like", "actor": alice,
+                           "object": note["object"]["id"]}).encode()
+        for _ in range(2):  # the same like twice is shown once
+            assert (await post_inbox(world, fedi, like)).status_code == 202
+        await asyncio.wait_for(world.container.federation().idle(), 5)
+        liked = await next_engagement(ws)
+        assert (liked["type"], liked["body"]) == ("FEDIVERSE_ENGAGEMENT_LIKE",
+                                                  "<p>Alice liked a post from Loopback TV.</p>")
+        with pytest.raises(TimeoutError):
+            await next_engagement_within(ws, 0.5)
+    finally:
+        await ws.close()
+    await world.container.chat().flush()
+    history = (await client.get("/api/chat", params={"accessToken": user["accessToken"]})).json()
+    assert [(h["type"], h["id"]) for h in history if h["type"].startswith("FEDIVERSE")] == [
+        ("FEDIVERSE_ENGAGEMENT_FOLLOW", followed["id"]), ("FEDIVERSE_ENGAGEMENT_LIKE", liked["id"])]
+
+
+async def next_engagement_within(ws: RawWebSocket, seconds: float) -> dict[str, object]:
+    return await asyncio.wait_for(next_engagement(ws), seconds)

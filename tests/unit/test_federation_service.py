@@ -11,9 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from owncast_core.domain.activitypub import (
+    LIKE_ACTION,
+    REPOST_ACTION,
     Follower,
+    OutboxItem,
     RemoteActor,
     domain_blocked,
+    engagement_text,
     hashtag_name,
     is_activitypub_accept,
 )
@@ -31,6 +35,7 @@ from owncast_core.errors import (
 from owncast_core.ports.activitypub import HttpReply, KeyPair
 from owncast_core.services.config import ConfigService
 from owncast_core.services.federation import FederationService
+from owncast_core.services.webhooks import chat_event_data
 from owncast_core.testing.fakes import (
     FakeClock,
     FakeFederationCrypto,
@@ -39,9 +44,12 @@ from owncast_core.testing.fakes import (
     InMemoryFollowersRepository,
     PlainPageRenderer,
     PlainPasswordHasher,
+    RecordingChatTransport,
     RecordingFederationHttp,
     SequentialIds,
 )
+
+from .chat_rig import ChatRig
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 ACTOR = "https://tv.example/federation/user/streamer"
@@ -513,3 +521,109 @@ async def test_profile_changes_are_sent_as_an_update(rig: Rig) -> None:
     await rig.service.on_event(ConfigChanged(name="name", keys=(Keys.SERVER_NAME,), at=T0))
     await rig.service.idle()
     assert len(rig.http.posts("https://social.example/inbox")) == 1
+
+
+# --- engagement in chat (reference §2.3, §6.1) -----------------------------------------------------
+
+@dataclass
+class Engaged:
+    service: FederationService
+    chat: ChatRig
+    transport: RecordingChatTransport
+    webhooks: list[tuple[str, dict[str, object]]]
+
+
+@pytest.fixture
+async def engaged(rig: Rig, remote: Remote) -> Engaged:
+    """The federation service wired to a real ``ChatService`` on fakes, with one chat client
+    connected and the bus's chat events turned into webhook payloads as ``WebhookService`` does."""
+    chat = await ChatRig().start()
+    webhooks: list[tuple[str, dict[str, object]]] = []
+
+    async def to_webhook(event: object) -> None:
+        data = chat_event_data(event)
+        if data is not None:
+            webhooks.append(data)
+
+    chat.bus.subscribe(to_webhook)
+    _, transport, _ = await chat.join("Ada")
+    service = FederationService(config=rig.config, followers=rig.followers, activities=rig.activities,
+                                crypto=rig.crypto, http=rig.http, clock=rig.clock, ids=SequentialIds(),
+                                chat=chat.chat)
+    await rig.activities.add_outbox(OutboxItem(object_id="live1", activity_id="create1", activity={}, created_at=T0,
+                                               live_notification=True))
+    await rig.activities.add_outbox(OutboxItem(object_id="note2", activity_id="create2", activity={}, created_at=T0))
+    return Engaged(service, chat, transport, webhooks)
+
+
+def engagement_frames(transport: RecordingChatTransport) -> list[dict[str, object]]:
+    return [e for e in transport.events if str(e.get("type", "")).startswith("FEDIVERSE_ENGAGEMENT")]
+
+
+async def test_engagement_is_shown_in_chat_with_owncasts_payload(rig: Rig, remote: Remote, engaged: Engaged) -> None:
+    alice = RemoteActor.parse(remote.document())
+    like = {"id": "https://social.example/likes/1", "type": "Like", "actor": REMOTE,
+            "object": "https://tv.example/federation/live1"}
+    await engaged.service.handle(json.loads(follow()), alice)
+    await engaged.service.handle(like, alice)
+    await engaged.service.handle({**like, "type": "Announce"}, alice)
+    await engaged.service.handle({**like, "object": "https://tv.example/federation/note2"}, alice)
+    await engaged.service.handle({**like, "type": "Announce", "object": "https://tv.example/federation/note2"}, alice)
+    frames = engagement_frames(engaged.transport)
+    assert [(f["type"], f["body"]) for f in frames] == [
+        ("FEDIVERSE_ENGAGEMENT_FOLLOW", "<p>Alice followed this stream.</p>"),
+        ("FEDIVERSE_ENGAGEMENT_LIKE", "<p>Alice liked that this stream went live.</p>"),
+        ("FEDIVERSE_ENGAGEMENT_REPOST", "<p>Alice shared this stream with their followers.</p>"),
+        ("FEDIVERSE_ENGAGEMENT_LIKE", "<p>Alice liked a post from Loopback TV.</p>"),
+        ("FEDIVERSE_ENGAGEMENT_REPOST", "<p>Alice shared a post from Loopback TV.</p>"),
+    ]
+    first = frames[0]
+    assert set(first) == {"type", "id", "timestamp", "body", "image", "title", "link", "user"}
+    assert (first["image"], first["title"], first["link"], first["user"]) == (
+        "https://social.example/a.png", "alice@social.example", REMOTE, {"displayName": "Test Server"})
+    # kept in the chat history (``/api/chat``) with the same fields
+    history = [h for h in await engaged.chat.chat.history() if h["type"].startswith("FEDIVERSE")]
+    assert [h["id"] for h in history] == [f["id"] for f in frames]
+    assert {k: history[0][k] for k in ("body", "image", "title", "link", "user")} == {
+        k: first[k] for k in ("body", "image", "title", "link", "user")}
+    # and published: the webhooks of the matching types
+    assert [t for t, _ in engaged.webhooks] == [str(f["type"]) for f in frames]
+    assert engaged.webhooks[0][1] == {"id": first["id"], "timestamp": first["timestamp"], "name": "Alice",
+                                      "username": "alice@social.example", "image": "https://social.example/a.png"}
+    assert engaged.webhooks[1][1]["body"] == frames[1]["body"] and engaged.webhooks[1][1]["link"] == REMOTE
+
+
+async def test_engagement_is_shown_once_and_only_with_show_engagement(rig: Rig, remote: Remote,
+                                                                      engaged: Engaged) -> None:
+    alice = RemoteActor.parse(remote.document())
+    like = {"id": "https://social.example/likes/1", "type": "Like", "actor": REMOTE,
+            "object": "https://tv.example/federation/live1"}
+    await engaged.service.handle(like, alice)
+    await engaged.service.handle({**like, "id": "https://social.example/likes/again"}, alice)  # same actor + post
+    await engaged.service.handle(json.loads(follow()), alice)
+    await engaged.service.handle(json.loads(follow("https://social.example/follows/2")), alice)  # not the first
+    await engaged.service.handle({**like, "object": "https://tv.example/federation/unknown"}, alice)  # not our post
+    assert [f["type"] for f in engagement_frames(engaged.transport)] == ["FEDIVERSE_ENGAGEMENT_LIKE",
+                                                                         "FEDIVERSE_ENGAGEMENT_FOLLOW"]
+    await rig.config.set(Keys.FEDERATION_SHOW_ENGAGEMENT, False)
+    bob = RemoteActor.parse(remote.document("https://social.example/users/bob"))
+    await engaged.service.handle({**like, "actor": bob.iri}, bob)
+    await engaged.service.handle(json.loads(follow("https://social.example/follows/3", bob.iri)), bob)
+    assert len(engagement_frames(engaged.transport)) == 2 and len(engaged.webhooks) == 2
+    assert await rig.followers.get(bob.iri) is not None  # still followed and recorded, just not shown
+    assert (await rig.service.actions_page(0, 10))["total"] == 5
+
+
+async def test_a_follow_waiting_for_approval_is_not_shown(rig: Rig, remote: Remote, engaged: Engaged) -> None:
+    await rig.config.set(Keys.FEDERATION_PRIVATE, True)
+    await engaged.service.handle(json.loads(follow()), RemoteActor.parse(remote.document()))
+    assert engagement_frames(engaged.transport) == [] and engaged.webhooks == []
+
+
+def test_engagement_texts() -> None:
+    text = engagement_text
+    assert text(LIKE_ACTION, actor_name="A", server_name="S", live=False) == "A liked a post from S."
+    live = "A shared this stream with their followers."
+    assert text(REPOST_ACTION, actor_name="A", server_name="S", live=True) == live
+    with pytest.raises(ValueError, match="not an engagement"):
+        text("CHAT", actor_name="A", server_name="S", live=False)

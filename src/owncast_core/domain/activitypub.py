@@ -382,6 +382,23 @@ def domain_blocked(iri: str, blocked: list[str]) -> bool:
 FOLLOW_ACTION: Final = "FEDIVERSE_ENGAGEMENT_FOLLOW"
 LIKE_ACTION: Final = "FEDIVERSE_ENGAGEMENT_LIKE"
 REPOST_ACTION: Final = "FEDIVERSE_ENGAGEMENT_REPOST"
+
+
+def engagement_text(action: str, *, actor_name: str, server_name: str, live: bool) -> str:
+    """The chat line of a follow/like/repost (Owncast's ``handleEngagementActivity`` wording;
+    Owncast joins the parts with two spaces, which HTML shows as one). ``live``: the liked or
+    shared post is a go-live post. ``ValueError`` for another action."""
+    if action == LIKE_ACTION:
+        suffix = "liked that this stream went live." if live else f"liked a post from {server_name}."
+    elif action == REPOST_ACTION:
+        suffix = "shared this stream with their followers." if live else f"shared a post from {server_name}."
+    elif action == FOLLOW_ACTION:
+        suffix = "followed this stream."
+    else:
+        raise ValueError(f"not an engagement action: {action}")
+    return f"{actor_name} {suffix}"
+
+
 _HASHTAG_IN_TEXT = re.compile(r"(^|[\s>(])#(\w+)")
 
 

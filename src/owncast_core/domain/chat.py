@@ -24,6 +24,9 @@ Two kinds of things live here:
   ``SystemMessageSent``     ``SYSTEM``           id, timestamp, body (``client_id`` set: sent to that
                                                  one client only)
   ``ChatActionSent``        ``CHAT_ACTION``      id, timestamp, body (``client_id`` set: private)
+  ``FediverseEngagement``   ``FEDIVERSE_...``    FOLLOW: id, timestamp, name=actor_name, username=title,
+                                                 image; LIKE/REPOST add body and link (Owncast sends
+                                                 no webhook for these two: our extension)
   ========================  ===================  =====================================================
 
 Private notices that concern one connection only (``CONNECTED_USER_INFO``, the refusal actions
@@ -416,6 +419,50 @@ class ChatActionSent(ChatEvent):
         return {**ChatEvent.to_payload(self), "body": self.body, "user": {"displayName": self.server_name}}
 
 
+@dataclass(frozen=True, slots=True)
+class FediverseEngagement(ChatEvent):
+    """Engagement from the Fediverse shown in chat (``FEDIVERSE_ENGAGEMENT_*``, one subclass per
+    type): ``body`` is rendered HTML ("Alice followed this stream."), ``image`` the actor's
+    avatar, ``title`` their account name (``alice@social.example``), ``link`` their IRI and
+    ``actor_name`` their display name (the webhook's ``name``)."""
+
+    body: str
+    image: str | None
+    title: str
+    link: str
+    server_name: str
+    actor_name: str = ""
+
+    def to_payload(self) -> dict[str, Any]:
+        return {**ChatEvent.to_payload(self), "body": self.body, "image": self.image, "title": self.title,
+                "link": self.link, "user": {"displayName": self.server_name}}
+
+    def to_record(self) -> ChatRecord:
+        return ChatRecord(id=self.id, event_type=self.type, body=self.body, timestamp=self.timestamp,
+                          image=self.image, link=self.link, title=self.title)
+
+
+@dataclass(frozen=True, slots=True)
+class FediverseFollowed(FediverseEngagement):
+    type: ClassVar[str] = EventType.FEDIVERSE_ENGAGEMENT_FOLLOW
+
+
+@dataclass(frozen=True, slots=True)
+class FediverseLiked(FediverseEngagement):
+    type: ClassVar[str] = EventType.FEDIVERSE_ENGAGEMENT_LIKE
+
+
+@dataclass(frozen=True, slots=True)
+class FediverseReposted(FediverseEngagement):
+    type: ClassVar[str] = EventType.FEDIVERSE_ENGAGEMENT_REPOST
+
+
+ENGAGEMENT_EVENTS: Final[dict[str, type[FediverseEngagement]]] = {
+    cls.type: cls for cls in (FediverseFollowed, FediverseLiked, FediverseReposted)
+}
+"""The chat event class of each ``FEDIVERSE_ENGAGEMENT_*`` type."""
+
+
 PUBLISHED_EVENTS: Final = (
     ChatMessageSent,
     UserNameChanged,
@@ -424,6 +471,7 @@ PUBLISHED_EVENTS: Final = (
     MessagesVisibilityChanged,
     SystemMessageSent,
     ChatActionSent,
+    FediverseEngagement,
 )
 """Every chat event class ``ChatService`` publishes on the bus."""
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from owncast_core.domain.chat import (
     CLOSE_PAYLOAD_SIZE,
+    ENGAGEMENT_EVENTS,
     HISTORY_LIMIT,
     HISTORY_RETENTION,
     KICK_CLOSE_DELAY_SECONDS,
@@ -34,6 +35,7 @@ from owncast_core.domain.chat import (
     ChatUser,
     ClientInfo,
     EventType,
+    FediverseEngagement,
     MessagesVisibilityChanged,
     Notices,
     SystemMessageSent,
@@ -405,6 +407,23 @@ class ChatService:
             self._journal.append(
                 ChatRecord(id=event.id, event_type=event.type, body=html, timestamp=event.timestamp)
             )
+        return event
+
+    async def send_fediverse_engagement(self, event_type: str, *, text: str, image: str | None, title: str,
+                                        link: str, actor_name: str = "") -> FediverseEngagement:
+        """A ``FEDIVERSE_ENGAGEMENT_*`` line to everyone, persisted (history includes it) and
+        published (so it reaches webhooks). ``text`` quotes a remote actor's name: it is rendered
+        as user text (sanitised). ``ValidationError`` for another type or an empty text."""
+        kind = ENGAGEMENT_EVENTS.get(event_type)
+        if kind is None:
+            raise ValidationError(f"not a Fediverse engagement type: {event_type}")
+        html = self._renderer.render_user(text or "")
+        if not html:
+            raise ValidationError("engagement body is empty")
+        event = kind(id=self._ids.new_id(), timestamp=self._clock.now(), body=html, image=image or None,
+                     title=title, link=link, server_name=self._server_name(), actor_name=actor_name)
+        await self._publish(event)
+        self._journal.append(event.to_record())
         return event
 
     async def send_bot_message(self, user: ApiUser, body: str) -> ChatMessageSent:

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from owncast_core import __version__
 from owncast_core.domain import activitypub as ap
@@ -68,6 +68,14 @@ ENGAGEMENT: Final = {"Follow": ap.FOLLOW_ACTION, "Like": ap.LIKE_ACTION, "Announ
 Snapshot = Callable[[], str | None]
 
 
+class EngagementChat(Protocol):
+    """Where engagement is shown (``ChatService``): one ``FEDIVERSE_ENGAGEMENT_*`` line to every
+    chat client, kept in the history and published to webhooks."""
+
+    async def send_fediverse_engagement(self, event_type: str, *, text: str, image: str | None, title: str,
+                                        link: str, actor_name: str = "") -> object: ...
+
+
 @dataclass(frozen=True, slots=True)
 class InboxItem:
     """A verified activity waiting for the inbox worker."""
@@ -91,6 +99,7 @@ class FederationService:
         ids: IdGenerator,
         renderer: PageRenderer | None = None,
         snapshot: Snapshot | None = None,
+        chat: EngagementChat | None = None,
         version: str = __version__,
         queue_size: int = DEFAULT_QUEUE_SIZE,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
@@ -102,6 +111,7 @@ class FederationService:
         self._activities = activities
         self._renderer = renderer
         self._snapshot = snapshot or (lambda: None)
+        self._chat = chat
         self._deliveries: set[asyncio.Task[None]] = set()
         self._crypto = crypto
         self._http = http
@@ -521,12 +531,17 @@ class FederationService:
                 self._queue.task_done()
 
     async def handle(self, activity: dict[str, Any], sender: RemoteActor) -> None:
-        """Act on one verified activity: Follow, Undo(Follow); others are ignored."""
+        """Act on one verified activity: Follow, Undo(Follow), Like, Announce; others are ignored."""
         kind = activity.get("type")
-        if kind in ENGAGEMENT:
-            await self._record(activity, sender)
+        first = await self._record(activity, sender) if kind in ENGAGEMENT else None
         if kind == "Follow":
-            await self._follow(activity, sender)
+            if await self._follow(activity, sender) and first is not None:
+                await self._show(ap.FOLLOW_ACTION, sender, live=False)
+        elif kind in ("Like", "Announce"):
+            if first is not None:
+                item = await self._activities.get_outbox(first.rsplit("/", 1)[-1])
+                if item is not None:  # Owncast shows engagement with posts it has sent only
+                    await self._show(ENGAGEMENT[str(kind)], sender, live=item.live_notification)
         elif kind == "Undo":
             inner = activity.get("object")
             if (isinstance(inner, dict) and inner.get("type") == "Follow") or isinstance(inner, str):
@@ -535,33 +550,49 @@ class FederationService:
         else:
             self._log.debug("ignored a %s activity from %s", kind, sender.iri)
 
-    async def _record(self, activity: dict[str, Any], sender: RemoteActor) -> None:
-        """Keep a follow of us (by the Follow's id) or a like/repost of one of our posts (by the
-        post's IRI, so each actor counts once per post) as a federated action."""
+    async def _record(self, activity: dict[str, Any], sender: RemoteActor) -> str | None:
+        """Keep a follow of us (by our actor IRI, as Owncast, so each actor counts once) or a
+        like/repost of one of our posts (by the post's IRI, so each actor counts once per post)
+        as a federated action. The IRI when this is the first such action, else ``None``."""
         kind = str(activity.get("type"))
         target = _iri(activity.get("object"))
         actor = self.actor()
         if kind == "Follow":
             if target != actor.iri:
-                return
-            iri = _iri(activity.get("id")) or sender.iri
-        elif target.startswith(f"{actor.server_url}/federation/"):
-            iri = target
-        else:
-            return
-        await self._activities.add_action(FederatedAction(iri=iri, actor_iri=sender.iri, type=ENGAGEMENT[kind],
-                                                          timestamp=self._clock.now()))
+                return None
+        elif not target.startswith(f"{actor.server_url}/federation/"):
+            return None
+        added = await self._activities.add_action(FederatedAction(iri=target, actor_iri=sender.iri,
+                                                                  type=ENGAGEMENT[kind], timestamp=self._clock.now()))
+        return target if added else None
 
-    async def _follow(self, activity: dict[str, Any], sender: RemoteActor) -> None:
+    async def _show(self, event_type: str, sender: RemoteActor, *, live: bool) -> None:
+        """Engagement in chat (§6.1), Owncast's wording, while ``showEngagement`` is on and chat
+        is enabled; best-effort (a failure is logged, the activity stays handled)."""
+        c = self._config
+        if self._chat is None or not c.flag(Keys.FEDERATION_SHOW_ENGAGEMENT) or c.flag(Keys.CHAT_DISABLED):
+            return
+        text = ap.engagement_text(event_type, actor_name=sender.name or sender.username,
+                                  server_name=c.string(Keys.SERVER_NAME), live=live)
+        try:
+            await self._chat.send_fediverse_engagement(event_type, text=text, image=sender.image or None,
+                                                       title=sender.username, link=sender.iri,
+                                                       actor_name=sender.name)
+        except OwncastError as exc:
+            self._log.warning("could not show a %s from %s in chat: %s", event_type, sender.iri, exc)
+
+    async def _follow(self, activity: dict[str, Any], sender: RemoteActor) -> bool:
+        """Store the follower and accept them unless the server is private; ``True`` when the
+        follow is approved now."""
         actor = self.actor()
         if _iri(activity.get("object")) != actor.iri:
             self._log.info("ignored a Follow of %s from %s", _iri(activity.get("object")), sender.iri)
-            return
+            return False
         now = self._clock.now()
         known = await self._followers.get(sender.iri)
         if known is not None and known.disabled_at is not None:
             self._log.info("ignored a Follow from the blocked %s", sender.iri)
-            return
+            return False
         private = self._config.flag(Keys.FEDERATION_PRIVATE)
         approved_at = known.approved_at if known is not None else None
         if approved_at is None and not private:
@@ -574,9 +605,10 @@ class FederationService:
         await self._followers.save(follower)
         if approved_at is None:
             self._log.info("%s asked to follow; waiting for approval", sender.username or sender.iri)
-            return
+            return False
         self._log.info("%s follows", sender.username or sender.iri)
         await self._answer_follow(follower, "Accept")
+        return True
 
     async def _answer_follow(self, follower: Follower, kind: str) -> None:
         """Send ``Accept``/``Reject`` of the follower's ``Follow`` to their inbox (best-effort:

@@ -21,6 +21,7 @@ from owncast_core.domain import webhooks as wh
 from owncast_core.domain.chat import (
     ChatActionSent,
     ChatMessageSent,
+    FediverseEngagement,
     MessagesVisibilityChanged,
     SystemMessageSent,
     UserJoinedChat,
@@ -305,6 +306,12 @@ def chat_event_data(event: object) -> tuple[str, dict[str, Any]] | None:
         return wh.VISIBILITY_UPDATE, {"type": event.type, "id": event.id,
                                       "timestamp": go_time(event.timestamp), "MessageIDs": list(event.ids),
                                       "Visible": event.visible, "body": "", "user": None}
+    if isinstance(event, FediverseEngagement):
+        data = {"id": event.id, "timestamp": go_time(event.timestamp), "name": event.actor_name,
+                "username": event.title, "image": event.image or ""}
+        if event.type != wh.FEDIVERSE_ENGAGEMENT_FOLLOW:
+            data.update({"body": event.body, "link": event.link})
+        return event.type, data
     if isinstance(event, (SystemMessageSent, ChatActionSent)) and event.client_id is None:
         return event.type, {"type": event.type, "id": event.id, "timestamp": go_time(event.timestamp),
                             "body": event.body}
