@@ -39,6 +39,11 @@ class SqliteNotificationsRepository:
             out.append(NotificationDestination(channel, str(destination), at))
         return out
 
+    async def count(self, channel: str) -> int:
+        row = await self._database.run(lambda db: db.execute(
+            "SELECT COUNT(*) FROM notifications WHERE channel = ?", [channel]).fetchone())
+        return int(row[0])
+
     async def remove(self, channel: str, destination: str) -> bool:
         def delete(db: sqlite_utils.Database) -> bool:
             with db.conn:

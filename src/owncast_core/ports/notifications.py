@@ -24,6 +24,7 @@ class NotificationsRepository(Protocol):
     - ``add`` stores ``(channel, destination)`` and returns ``True``; adding a pair already stored
       changes nothing and returns ``False`` (a browser registering again is kept once).
     - ``list`` returns one channel's destinations, oldest first, with the time they were added.
+    - ``count`` is how many destinations one channel has (``len(list(channel))``, without reading them).
     - ``remove`` deletes one pair and returns ``True``, or ``False`` when it was not stored;
       other channels are untouched.
     - Everything survives reopening the same store (persistent adapters); calls from many tasks
@@ -33,6 +34,8 @@ class NotificationsRepository(Protocol):
     async def add(self, channel: str, destination: str, created_at: datetime) -> bool: ...
 
     async def list(self, channel: str) -> builtins.list[NotificationDestination]: ...
+
+    async def count(self, channel: str) -> int: ...
 
     async def remove(self, channel: str, destination: str) -> bool: ...
 

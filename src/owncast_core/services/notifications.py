@@ -120,9 +120,10 @@ class NotificationService:
             raise ValidationError(f"invalid notification channel: {channel if isinstance(channel, str) else ''}")
         subscription = PushSubscription.parse(destination, allow_private=self._allow_private)
         text = subscription.to_text()
-        known = await self._repository.list(channel)
-        if len(known) >= self._max_subscriptions and all(d.destination != text for d in known):
-            self._log.warning("refused a browser push registration: %d browsers are registered already", len(known))
+        stored = await self._repository.count(channel)
+        at_cap = stored >= self._max_subscriptions  # then only a browser already stored may register again
+        if at_cap and all(d.destination != text for d in await self._repository.list(channel)):
+            self._log.warning("refused a browser push registration: %d browsers are registered already", stored)
             raise ValidationError(f"too many registered browsers (at most {self._max_subscriptions})")
         return await self._repository.add(channel, text, self._clock.now())
 

@@ -836,6 +836,9 @@ class InMemoryNotificationsRepository:
     async def list(self, channel: str) -> builtins.list[NotificationDestination]:
         return [r for r in self._rows if r.channel == channel]
 
+    async def count(self, channel: str) -> int:
+        return sum(r.channel == channel for r in self._rows)
+
     async def remove(self, channel: str, destination: str) -> bool:
         kept = [r for r in self._rows if not (r.channel == channel and r.destination == destination)]
         removed = len(kept) != len(self._rows)

@@ -62,9 +62,12 @@ class NotificationsRepositoryContract:
 
     async def test_channels_are_separate(self, repository: NotificationsRepository) -> None:
         await repository.add(BROWSER_PUSH_NOTIFICATION, "x", T0)
+        await repository.add(BROWSER_PUSH_NOTIFICATION, "y", T0)
         await repository.add(OTHER_CHANNEL, "x", T0)
+        assert (await repository.count(BROWSER_PUSH_NOTIFICATION), await repository.count(OTHER_CHANNEL)) == (2, 1)
         assert await repository.remove(OTHER_CHANNEL, "x") is True
-        assert [r.destination for r in await repository.list(BROWSER_PUSH_NOTIFICATION)] == ["x"]
+        assert await repository.count(OTHER_CHANNEL) == 0
+        assert [r.destination for r in await repository.list(BROWSER_PUSH_NOTIFICATION)] == ["x", "y"]
         assert await repository.list(OTHER_CHANNEL) == []
 
     async def test_remove(self, repository: NotificationsRepository) -> None:
