@@ -19,7 +19,7 @@ the realtime factor and the ratio ours/cli. Runs alternate (cli, ours, cli, ...)
 best of ``--repeat`` is kept, since other load on the machine only adds CPU time; the ratio of
 medians and the median of paired ratios (each ours run against the cli run just before it)
 are printed too, as the machine's noise is larger than the differences measured. Usage:
-``python bench/transcode.py [--seconds 20] [--repeat 5] [--paced]``.
+``python bench/transcode.py [--seconds 20] [--repeat 5] [--paced] [--ladder 1|2|both]``.
 """
 
 from __future__ import annotations
@@ -181,6 +181,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20, help="length of the test input")
     parser.add_argument("--repeat", type=int, default=5, help="runs per configuration (alternating)")
     parser.add_argument("--paced", action="store_true", help="feed both at the input's own pace (live)")
+    parser.add_argument(
+        "--ladder", choices=["1", "2", "both"], default="both", help="variants in the ladder (default: both ladders)"
+    )
     args = parser.parse_args()
     latency = latency_level(2)
     runners = {"cli": run_cli, "ours": run_ours}
@@ -193,7 +196,8 @@ def main() -> None:
               f"best of {args.repeat} (min child CPU)")  # fmt: skip
         print(f"{'ladder':<11} {'run':<5} {'cpu s':>7} {'cpu/media s':>12} {'realtime x':>11} "
               f"{'parent cpu':>11}  all cpu s")  # fmt: skip
-        for name, variants in LADDERS.items():
+        ladders = {name: v for name, v in LADDERS.items() if args.ladder in ("both", str(len(v)))}
+        for name, variants in ladders.items():
             runs: dict[str, list[Run]] = {label: [] for label in runners}
             for i in range(args.repeat):
                 for label, runner in runners.items():

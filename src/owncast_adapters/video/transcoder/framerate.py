@@ -7,6 +7,7 @@ slot grids (and the keyframes placed on them) line up exactly.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -96,28 +97,36 @@ class FrameRateConverter:
 
 
 class DropPredictor:
-    """Tells, before a packet is decoded, that every ``FrameRateConverter`` will drop its frame.
+    """Tells, before a packet is decoded, that its frame need not be: on every rate's grid,
+    the frame of another packet decoded in full lands in the same output slot.
 
-    The decode thread asks ``droppable`` for each video packet in decode order; a non-reference
-    frame that is droppable need not be decoded at all (the decoder can skip it). The converters
-    of a session share one grid origin, the first decoded frame's time (``origin``).
+    The decode thread asks ``droppable`` for each video packet in decode order and decodes the
+    packet in full when the answer is no (that packet then covers its slots); when yes, the
+    decoder may skip the frame if nothing refers to it (a non-reference frame). Each converter
+    shows the first decoded frame of a slot in display order, so a skipped frame only ever
+    hands its slot to another frame of the same slot, which is at most half a slot away from
+    the slot's time as well: no slot is left empty and no frame is shown further from its
+    time than the converter allows. Which of two frames of a slot is shown may differ from a
+    decode of every frame: at 30 -> 24 fps the two are equally far from the slot (a tie), and
+    preferring the one decoded first lets the decoder skip every dropped frame that is not a
+    reference, whether it comes before or after its partner.
 
-    A frame is dropped when an earlier frame lands in the same slot. ``droppable(pts)`` is true
-    only when a packet already seen has a smaller timestamp in the same slot for every rate: the
-    smallest such one was itself not droppable, so it is decoded and claims the slot first.
-    Nothing is droppable before the origin is known, without rates, or after timestamps went
-    back by more than half a second (a publisher reset re-anchors the converters; predicting
-    is then given up for the session, which costs only the saving).
+    The converters of a session share one grid origin, the first decoded frame's time
+    (``origin``). Nothing is droppable before it is known, without rates, or after timestamps
+    went back by more than half a second (a publisher reset re-anchors the converters;
+    predicting is then given up for the session, which costs only the saving).
     """
 
-    RECENT = 32  # packet timestamps remembered: far more than any decoder's reordering depth
+    RECENT = 32  # packets decoded in full that are remembered: far more than any reordering depth
 
     def __init__(self, rates: Iterable[int], time_base: Fraction) -> None:
         self._grids = [(time_base.numerator * fps, time_base.denominator) for fps in sorted(set(rates))]
         self._max_back = max(1, int(Fraction(1, 2) / time_base))
+        # Two timestamps further apart than the longest slot never share one.
+        self._reach = max((math.ceil(d / n) for n, d in self._grids), default=0)
         self._origin: int | None = None
         self._highest: int | None = None
-        self._recent: deque[int] = deque(maxlen=self.RECENT)
+        self._full: deque[int] = deque(maxlen=self.RECENT)
         self._enabled = bool(self._grids)
 
     @property
@@ -131,17 +140,27 @@ class DropPredictor:
             self._origin = pts
 
     def droppable(self, pts: int | None) -> bool:
-        """Whether every converter will drop the frame of the packet with ``pts`` (see class)."""
+        """Whether the frame of the packet with ``pts`` need not be decoded (see class). After
+        a ``False`` the caller must decode the packet in full: it now covers its slots."""
         if not self._enabled or pts is None:
             return False
         if self._highest is not None and pts < self._highest - self._max_back:
             self._enabled = False
             return False
         self._highest = pts if self._highest is None else max(self._highest, pts)
-        before = max((seen for seen in self._recent if seen < pts), default=None)
-        self._recent.append(pts)
         origin = self._origin
-        if origin is None or before is None or before < origin:
+        if origin is not None and pts >= origin and self._covered(pts, origin):
+            return True
+        self._full.append(pts)
+        return False
+
+    def _covered(self, pts: int, origin: int) -> bool:
+        """Whether, on every rate's grid, a packet decoded in full shares ``pts``'s slot."""
+        near = [other for other in self._full if other >= origin and abs(other - pts) <= self._reach]
+        if not near:
             return False
-        # Slots grow with time: the latest earlier frame is the only one that can share the slot.
-        return all(nearest_slot(before, origin, 0, n, d) == nearest_slot(pts, origin, 0, n, d) for n, d in self._grids)
+        for n, d in self._grids:
+            slot = nearest_slot(pts, origin, 0, n, d)
+            if not any(nearest_slot(other, origin, 0, n, d) == slot for other in near):
+                return False
+        return True
