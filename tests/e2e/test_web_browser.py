@@ -387,12 +387,16 @@ def test_viewer_page_shows_the_streamers_configuration(browser: Any, owncast: An
 # validation. The endpoint is public https, so the server accepts it; nothing is sent to it then.
 FAKE_PUSH = """(endpoint) => {
   window.pushCalls = [];
-  PushManager.prototype.getSubscription = async () => null;
+  window.unsubscribed = 0;
+  let current = null;
+  PushManager.prototype.getSubscription = async () => current;
   PushManager.prototype.subscribe = async function (options) {
     window.pushCalls.push({ userVisibleOnly: options.userVisibleOnly,
                             key: Array.from(new Uint8Array(options.applicationServerKey)) });
     const json = { endpoint, expirationTime: null, keys: { p256dh: P256DH, auth: AUTH } };
-    return { endpoint, options, toJSON: () => json, unsubscribe: async () => true };
+    current = { endpoint, options, toJSON: () => json,
+                unsubscribe: async () => { current = null; window.unsubscribed += 1; return true; } };
+    return current;
   };
 }"""
 PUBLIC_ENDPOINT = "https://push.example.com/send/abc123"
@@ -466,13 +470,20 @@ def test_notify_button_registers_the_browser_for_go_live_notifications(browser: 
     page.wait_for_function("() => document.querySelector('.chat-me')?.textContent.length > 1", timeout=15_000)
     assert database_rows(owncast, "SELECT count(*) FROM users")[0][0] == users_before + 1
 
-    # the state is remembered; registering again keeps one subscription
-    page.reload()
-    button.wait_for(timeout=10_000)
-    assert button.inner_text() == "Notifications on"
+    # clicked while on, it turns them off: the server forgets this browser, the browser drops it
+    button.click()
+    page.locator(".notify-status", has_text="Notifications are off").wait_for(timeout=15_000)
+    assert button.inner_text() == "Notify me" and button.get_attribute("aria-pressed") == "false"
+    assert database_rows(owncast, "SELECT id FROM notifications") == []
+    assert page.evaluate("window.unsubscribed") == 1
+
+    # on again, and the state is remembered across a reload
     button.click()
     page.locator(".notify-status", has_text="notification when the stream goes live").wait_for(timeout=15_000)
     assert len(database_rows(owncast, "SELECT id FROM notifications")) == 1
+    page.reload()
+    button.wait_for(timeout=10_000)
+    assert button.inner_text() == "Notifications on"
     assert errors == []
     context.close()
 

@@ -187,6 +187,25 @@ async def test_register_rejects_bad_requests(world: World) -> None:
     assert await world.container.notifications_repository().list(BROWSER_PUSH_NOTIFICATION) == []
 
 
+async def test_unregister_turns_a_browser_off(world: World) -> None:
+    client = world.client
+    token = (await client.post("/api/chat/register")).json()["accessToken"]
+    body = {"channel": BROWSER_PUSH_NOTIFICATION, "destination": json.dumps(Subscriber(world.push.url).subscription())}
+    url = "/api/notifications/unregister"
+    assert (await client.post(url, json=body)).status_code == 401
+    reply = await client.post("/api/notifications/register", params={"accessToken": token}, json=body)
+    assert reply.status_code == 200
+    assert len(await world.container.notifications_repository().list(BROWSER_PUSH_NOTIFICATION)) == 1
+
+    reply = await client.post(url, params={"accessToken": token}, json=body)
+    assert reply.json() == {"success": True, "message": "unregistered"}
+    assert await world.container.notifications_repository().list(BROWSER_PUSH_NOTIFICATION) == []
+    reply = await client.post(url, params={"accessToken": token}, json=body)
+    assert reply.json() == {"success": True, "message": "not registered"}
+    reply = await client.post(url, params={"accessToken": token}, content=b"not json")
+    assert reply.status_code == 400 and "JSON object" in reply.json()["message"]
+
+
 async def test_nothing_is_left_running_after_stop(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", web_host=("127.0.0.1",), web_port=0, rtmp_host="127.0.0.1",
                         rtmp_port=0)

@@ -266,6 +266,23 @@ async def test_register_stores_a_subscription_once(rig: Rig) -> None:
     assert row.created_at == T0
 
 
+async def test_unregister_forgets_the_browser(rig: Rig) -> None:
+    mine, other = subscription(), subscription("https://push.example/sub/2")
+    await rig.service.register(BROWSER_PUSH_NOTIFICATION, mine)
+    await rig.service.register(BROWSER_PUSH_NOTIFICATION, other)
+    # the browser sends its subscription JSON as it likes (key order, spacing): matched all the same
+    again = json.dumps(json.loads(mine), indent=2, sort_keys=True)
+    assert await rig.service.unregister(BROWSER_PUSH_NOTIFICATION, again) is True
+    assert [json.loads(d.destination)["endpoint"] for d in await rig.repository.list(BROWSER_PUSH_NOTIFICATION)] == [
+        "https://push.example/sub/2"]
+    assert await rig.service.unregister(BROWSER_PUSH_NOTIFICATION, mine) is False
+    with pytest.raises(ValidationError, match="invalid notification channel: EMAIL"):
+        await rig.service.unregister("EMAIL", other)
+    with pytest.raises(ValidationError, match="not valid JSON"):
+        await rig.service.unregister(BROWSER_PUSH_NOTIFICATION, "{oops")
+    assert len(await rig.repository.list(BROWSER_PUSH_NOTIFICATION)) == 1
+
+
 @pytest.mark.parametrize(("channel", "destination", "message"), [
     ("EMAIL", subscription(), "invalid notification channel: EMAIL"),
     (None, subscription(), "invalid notification channel: "),

@@ -127,6 +127,23 @@ class NotificationService:
             raise ValidationError(f"too many registered browsers (at most {self._max_subscriptions})")
         return await self._repository.add(channel, text, self._clock.now())
 
+    async def unregister(self, channel: object, destination: object) -> bool:
+        """Forget a viewer's browser (its "turn notifications off"); ``True`` if it was stored.
+
+        ``destination`` is the ``PushSubscription`` JSON the browser registered with. Raises
+        ``ValidationError`` as ``register`` does for an unknown channel or a destination that is
+        not a subscription. (A subscription the browser dropped without telling us goes at the
+        next go-live anyway: its push service answers 404/410.)
+        """
+        if channel != BROWSER_PUSH_NOTIFICATION:
+            raise ValidationError(f"invalid notification channel: {channel if isinstance(channel, str) else ''}")
+        # Parsed without the public-address rule: whatever was stored can be removed.
+        text = PushSubscription.parse(destination, allow_private=True).to_text()
+        removed = await self._repository.remove(channel, text)
+        if removed:
+            self._log.info("a browser turned go-live notifications off")
+        return removed
+
     # the go-live timer ------------------------------------------------------------------------
     async def on_event(self, event: object) -> None:
         """``EventBus`` subscriber: start the timer on ``StreamStarted``, cancel it on ``StreamStopped``."""

@@ -1,5 +1,7 @@
 """``POST /api/notifications/register?accessToken=``: a chat user's browser asks for go-live
-notifications (reference §1.3, Owncast ``RegisterForLiveNotifications``)."""
+notifications (reference §1.3, Owncast ``RegisterForLiveNotifications``), and
+``POST /api/notifications/unregister?accessToken=`` (same body; ours, not Owncast's): it turns
+them off again."""
 
 from __future__ import annotations
 
@@ -32,4 +34,21 @@ def routes(*, notifications: NotificationService, users: UserService) -> list[Ba
             return simple(False, "unable to save notification")
         return simple(True, "registered" if added else "already registered")
 
-    return [Route("/api/notifications/register", register, methods=["GET", "POST"])]
+    @require_chat_user(users)
+    async def unregister(request: Request, user: ChatUser) -> Response:
+        body = await json_body(request)
+        if not isinstance(body, dict):
+            return simple(False, "unable to unregister: the body must be a JSON object "
+                                 '{"channel": "BROWSER_PUSH_NOTIFICATION", "destination": "<PushSubscription JSON>"}')
+        try:
+            removed = await notifications.unregister(body.get("channel"), body.get("destination"))
+        except ValidationError as exc:
+            return simple(False, str(exc))
+        except StorageError:
+            return simple(False, "unable to remove notification")
+        return simple(True, "unregistered" if removed else "not registered")
+
+    return [
+        Route("/api/notifications/register", register, methods=["GET", "POST"]),
+        Route("/api/notifications/unregister", unregister, methods=["POST"]),
+    ]

@@ -2,6 +2,8 @@
 // Shown when /api/config offers browser notifications and the browser can receive them. A click
 // asks for permission, registers /serviceworker.js, subscribes with the server's VAPID key and
 // registers the subscription under the viewer's chat user (identity.js: the chat's own user).
+// Clicked again while on, it turns them off: the server forgets the subscription and the browser
+// drops it.
 import { el, clear, icon } from './dom.js';
 import { ApiError, postJSON } from './api.js';
 import { ensureIdentity } from './identity.js';
@@ -46,10 +48,10 @@ async function subscribe(publicKey) {
   return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
 }
 
-async function registerWithServer(subscription) {
+async function tellServer(action, subscription) {
   const payload = { channel: CHANNEL, destination: JSON.stringify(subscription) };
   const send = (identity) => postJSON(
-    `/api/notifications/register?accessToken=${encodeURIComponent(identity.accessToken)}`, payload);
+    `/api/notifications/${action}?accessToken=${encodeURIComponent(identity.accessToken)}`, payload);
   try {
     return await send(await ensureIdentity());
   } catch (error) {
@@ -73,13 +75,39 @@ export function renderNotify(root, config) {
     button.setAttribute('aria-pressed', String(on));
     button.classList.toggle('is-on', on);
     label.textContent = on ? 'Notifications on' : 'Notify me';
+    button.title = on ? 'Turn go-live notifications off' : 'Get a notification when the stream goes live';
   };
   show(subscribedKey() === browser.publicKey && Notification.permission === 'granted');
 
+  const turnOff = async () => {
+    const registration = await navigator.serviceWorker.getRegistration('/');
+    const subscription = await registration?.pushManager.getSubscription();
+    if (subscription) {
+      await tellServer('unregister', subscription);
+      await subscription.unsubscribe();
+    }
+    localStorage.removeItem(STATE_KEY);
+    show(false);
+    clear(status, 'Notifications are off.');
+  };
+
   button.addEventListener('click', async () => {
     button.disabled = true;
-    clear(status, 'Setting up notifications…');
     status.classList.remove('is-error');
+    if (button.getAttribute('aria-pressed') === 'true') {
+      clear(status, 'Turning notifications off…');
+      try {
+        await turnOff();
+      } catch (error) {
+        console.warn('turning notifications off failed', error);
+        status.classList.add('is-error');
+        clear(status, error.message || 'Could not turn notifications off.');
+      } finally {
+        button.disabled = false;
+      }
+      return;
+    }
+    clear(status, 'Setting up notifications…');
     try {
       const permission = await Notification.requestPermission();
       if (permission !== 'granted') {
@@ -88,7 +116,7 @@ export function renderNotify(root, config) {
           : 'Notifications were not allowed.');
       }
       const subscription = await subscribe(browser.publicKey);
-      await registerWithServer(subscription);
+      await tellServer('register', subscription);
       localStorage.setItem(STATE_KEY, JSON.stringify({ publicKey: browser.publicKey }));
       show(true);
       clear(status, "You'll get a notification when the stream goes live.");
