@@ -254,10 +254,14 @@ async def test_setter_protocol_details(owncast: Running) -> None:
 
 
 async def test_changes_show_on_public_pages(owncast: Running) -> None:
+    bundled = await owncast.client.get("/favicon.ico")  # no upload yet: the bundled PNG, not the SVG logo
+    assert (bundled.status_code, bundled.headers["content-type"], bundled.content[:8]) == (
+        200, "image/png", b"\x89PNG\r\n\x1a\n")
     png = b"\x89PNG\r\n\x1a\n" + b"\x01" * 32
     logo = "data:image/png;base64," + base64.b64encode(png).decode()
     await owncast.admin_post("/api/admin/config/logo", {"value": logo})
     assert (await owncast.client.get("/logo")).content == png
+    assert (await owncast.client.get("/favicon.ico")).content == png
     for snapshot in ("/thumbnail.jpg", "/preview.gif"):  # never live yet: the logo stands in
         r = await owncast.client.get(snapshot)
         assert (r.status_code, r.headers["content-type"], r.content) == (200, "image/png", png)

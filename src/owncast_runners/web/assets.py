@@ -1,4 +1,5 @@
-"""Small public files: ``/robots.txt``, ``/thumbnail.jpg``, ``/preview.gif``, ``/logo``."""
+"""Small public files: ``/robots.txt``, ``/thumbnail.jpg``, ``/preview.gif``, ``/logo``,
+``/favicon.ico``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from owncast_core.domain.stream import preview_path_for
 from owncast_core.services.config import ConfigService
 
 ROBOTS = "User-agent: *\nDisallow: /admin\nDisallow: /api"
+
+
+RASTER_ICON_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 def default_logo() -> tuple[bytes, str]:
@@ -65,11 +69,22 @@ def routes(*, config: ConfigService, data_dir: Path, thumbnail_path: Path) -> li
         data, kind = await logo_bytes()
         return Response(data, media_type=kind, headers={"Cache-Control": "public, max-age=60"})
 
+    icon_default = resources.files("owncast_runners").joinpath("assets/img/logo.png").read_bytes()
+
+    async def favicon(request: Request) -> Response:
+        """What browsers and feed readers ask for by habit: the streamer's logo when it is a
+        raster image (an SVG at ``.ico`` confuses older clients), else the bundled PNG logo."""
+        data, kind = await logo_bytes()
+        if kind not in RASTER_ICON_TYPES:
+            data, kind = icon_default, "image/png"
+        return Response(data, media_type=kind, headers={"Cache-Control": "public, max-age=60"})
+
     return [
         Route("/robots.txt", robots, methods=["GET"]),
         Route("/thumbnail.jpg", thumbnail, methods=["GET"]),
         Route("/preview.gif", preview, methods=["GET"]),
         Route("/logo", logo, methods=["GET"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
     ]
 
 
