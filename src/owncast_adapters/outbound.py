@@ -8,7 +8,7 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import httpx
@@ -37,10 +37,12 @@ def forbidden_address(address: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class OutboundReply:
-    """An answer: its status, and up to ``max_body`` bytes of its body (empty when not read)."""
+    """An answer: its status, up to ``max_body`` bytes of its body (empty when not read) and its
+    headers (lower-case names; repeated headers joined with ``, ``)."""
 
     status: int
     body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class OutboundHttp:
@@ -94,7 +96,7 @@ class OutboundHttp:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
         except OSError as exc:
             raise DeliveryFailed(str(exc)) from exc
-        return OutboundReply(response.status_code, body)
+        return OutboundReply(response.status_code, body, {k.lower(): v for k, v in response.headers.items()})
 
     async def _check_target(self, host: str, port: int, timeout: float) -> None:
         try:

@@ -43,6 +43,19 @@ def create_users_tables(db: sqlite_utils.Database) -> None:
         created_at TEXT NOT NULL)""")
 
 
+def create_auth_table(db: sqlite_utils.Database) -> None:
+    """External identities linked to chat users (Owncast's ``auth`` table: ``token`` is the
+    identity, ``type`` INDIEAUTH or FEDIVERSE); one user per identity of a type."""
+    db.execute("""CREATE TABLE auth (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        token TEXT NOT NULL,
+        type TEXT NOT NULL,
+        timestamp TEXT NOT NULL,
+        UNIQUE (type, token))""")
+    db.execute("CREATE INDEX auth_user ON auth (user_id)")
+
+
 def create_messages_table(db: sqlite_utils.Database) -> None:
     db.execute("""CREATE TABLE messages (
         id TEXT PRIMARY KEY NOT NULL,

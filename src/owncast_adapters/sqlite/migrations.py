@@ -17,7 +17,7 @@ from owncast_adapters.sqlite.admin_schema import (
     create_viewer_counts_table,
     create_webhooks_table,
 )
-from owncast_adapters.sqlite.chat_schema import create_messages_table, create_users_tables
+from owncast_adapters.sqlite.chat_schema import create_auth_table, create_messages_table, create_users_tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,4 +42,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "go-live notification destinations", create_notifications_table),
     Migration(7, "Fediverse followers", create_followers_table),
     Migration(8, "Fediverse outbox and received engagement", create_outbox_tables),
+    Migration(9, "identities linked to chat users (IndieAuth, Fediverse)", create_auth_table),
 )

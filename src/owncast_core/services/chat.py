@@ -499,6 +499,22 @@ class ChatService:
         self._update_user(user)
         return user
 
+    def user_changed(self, user: ChatUser) -> None:
+        """``user`` changed elsewhere (e.g. signed in): their connections carry the new state and
+        get a fresh CONNECTED_USER_INFO."""
+        self._update_user(user)
+
+    def reassign_connections(self, from_user_id: str, user: ChatUser) -> None:
+        """The access token of ``from_user_id`` now belongs to ``user`` (a sign-in as an
+        identity someone already holds): every connection of ``from_user_id`` in this process
+        becomes ``user`` and gets CONNECTED_USER_INFO, so it chats as ``user`` from now on."""
+        if from_user_id != user.id:
+            for client in self._clients.for_user(from_user_id):
+                self._clients.remove(client)
+                client.user = user
+                self._clients.add(client)
+        self._update_user(user)
+
     def clients(self) -> list[ClientInfo]:
         """Snapshots of the connected clients, oldest connection first."""
         return sorted((c.info() for c in self._clients), key=lambda c: (c.connected_at, c.id))

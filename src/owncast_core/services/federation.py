@@ -360,6 +360,28 @@ class FederationService:
         else:
             self._log.info("delivered a %s to %d inboxes", activity.get("type"), sent)
 
+    async def send_direct_message(self, actor_iri: str, html: str) -> None:
+        """A private Note (``html``) to one remote actor: a ``Create`` addressed to that actor
+        only (with a ``Mention``), delivered signed to its inbox now; not kept in the outbox.
+        Raises ``FederationDisabled``/``NotFoundError`` without a local actor, ``DeliveryFailed``
+        when the actor cannot be fetched or its inbox does not take the message, and
+        ``DeliveryRefused`` for a target that is not allowed (used by the Fediverse sign-in)."""
+        actor = self.actor()
+        try:
+            remote, _ = await self._remote_actor(actor_iri)
+        except SignatureRejected as exc:  # how _remote_actor reports an unusable actor
+            raise DeliveryFailed(str(exc).replace("the signer", "the actor")) from exc
+        activity = ap.create_note(actor, object_id=self._ids.new_id(), activity_id=self._ids.new_id(),
+                                  content=html, published=self._clock.now(), hashtags=[], public=False)
+        for item in (activity, activity["object"]):
+            item["to"], item["cc"] = [remote.iri], []
+        activity["object"]["tag"] = [{"type": "Mention", "href": remote.iri, "name": remote.username or remote.iri}]
+        body = json.dumps(activity).encode()
+        reply = await self._http.post(remote.inbox, body=body, headers=self._signed("POST", remote.inbox, body),
+                                      timeout=self._timeout)
+        if not 200 <= reply.status < 300:
+            raise DeliveryFailed(f"{remote.inbox} answered HTTP {reply.status}")
+
     # admin and public lists -------------------------------------------------------------------
     async def followers_page(self, offset: int, limit: int) -> dict[str, Any]:
         """``{total, results}`` of approved followers (``/api/followers``, ``/api/admin/followers``)."""

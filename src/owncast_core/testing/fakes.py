@@ -7,6 +7,7 @@ adapter of its port; ``tests/contract/`` binds them.
 from __future__ import annotations
 
 import asyncio
+import base64
 import builtins
 import copy
 import hashlib
@@ -22,10 +23,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from owncast_core.domain.activitypub import FederatedAction, Follower, FollowerState, OutboxItem
 from owncast_core.domain.chat import ApiUser, ChatRecord, ChatUser, HistoryEntry, IPBan
-from owncast_core.domain.geo import LOCALHOST, GeoInfo, is_local_address, parse_address
+from owncast_core.domain.chat_auth import IdentityLink, IndieAuthEndpoints
+from owncast_core.domain.geo import LOCALHOST, GeoInfo, is_local_address, names_local_host, parse_address
 from owncast_core.domain.notifications import (
     DirectoryPing,
     DirectoryReply,
@@ -39,7 +42,14 @@ from owncast_core.domain.notifications import (
 from owncast_core.domain.stats import GAUGES, HardwareSample, TimestampedValue
 from owncast_core.domain.stream import TranscodeJob
 from owncast_core.domain.webhooks import Webhook
-from owncast_core.errors import DeliveryFailed, NotFoundError, TranscoderGone, ValidationError
+from owncast_core.errors import (
+    AuthenticationError,
+    DeliveryFailed,
+    DeliveryRefused,
+    NotFoundError,
+    TranscoderGone,
+    ValidationError,
+)
 from owncast_core.ports.activitypub import HttpReply, KeyPair
 from owncast_core.ports.bus import EventHandler
 from owncast_core.ports.emoji import Emoji, EmojiFile
@@ -602,6 +612,111 @@ class InMemoryUserRepository:
 
     async def is_ip_banned(self, ip_address: str) -> bool:
         return ip_address in self._bans
+
+
+class InMemoryIdentityLinkRepository:
+    """``IdentityLinkRepository`` beside an ``InMemoryUserRepository`` (whose users and tokens
+    it changes, as the SQLite adapter changes the same file)."""
+
+    def __init__(self, users: InMemoryUserRepository) -> None:
+        self._users = users
+        self._links: list[IdentityLink] = []
+
+    async def link(self, user_id: str, kind: str, identity: str, at: datetime) -> ChatUser:
+        user = self._users._get(user_id)
+        if any(x.kind == kind and x.identity == identity for x in self._links):
+            raise ValidationError(f"{kind} identity {identity!r} is already linked")
+        self._links.append(IdentityLink(user_id, kind, identity, at))
+        user = replace(user, authenticated_at=at)
+        self._users._users[user_id] = user
+        return user
+
+    async def linked_user_id(self, kind: str, identity: str) -> str:
+        for x in self._links:
+            if x.kind == kind and x.identity == identity:
+                return x.user_id
+        raise NotFoundError(f"no user holds {kind} identity {identity!r}")
+
+    async def links(self, user_id: str) -> list[IdentityLink]:
+        return sorted((x for x in self._links if x.user_id == user_id), key=lambda x: x.created_at)
+
+    async def move_token(self, access_token: str, user_id: str) -> None:
+        self._users._get(user_id)
+        if access_token not in self._users._tokens:
+            raise NotFoundError("unknown access token")
+        self._users._tokens[access_token] = user_id
+
+
+class InMemoryIndieAuthClient:
+    """``IndieAuthClient`` over a table of websites, playing their authorization servers too.
+
+    ``sites`` maps a profile URL to its ``IndieAuthEndpoints``. ``authorize(query)`` is the user
+    approving at the authorization endpoint (the query of the redirect URL): it returns a new
+    code, bound to the query's ``me`` (or ``me_override``), ``client_id``, ``redirect_uri`` and
+    ``code_challenge``. ``redeem`` checks all of those and the PKCE verifier, once per code.
+    Loopback/private IP literals and ``localhost`` are refused unless ``allow_private``; a
+    profile URL in ``unreachable`` gets ``DeliveryFailed``. ``redeemed`` records every form."""
+
+    def __init__(self, sites: Mapping[str, IndieAuthEndpoints] | None = None, *, allow_private: bool = False,
+                 unreachable: Sequence[str] = ()) -> None:
+        self.sites: dict[str, IndieAuthEndpoints] = dict(sites or {})
+        self.allow_private = allow_private
+        self.unreachable = set(unreachable)
+        self.me_override: str | None = None
+        self.redeemed: list[dict[str, str]] = []
+        self._codes: dict[str, dict[str, str]] = {}
+        self._n = 0
+
+    def _check(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise DeliveryRefused(f"not an http(s) URL: {url}")
+        if not self.allow_private and names_local_host(parts.hostname):
+            raise DeliveryRefused(f"{parts.hostname} is a loopback or private address")
+        if url in self.unreachable:
+            raise DeliveryFailed(f"no answer from {url}")
+
+    async def discover(self, profile_url: str) -> IndieAuthEndpoints:
+        self._check(profile_url)
+        try:
+            return self.sites[profile_url]
+        except KeyError:
+            raise NotFoundError(f"{profile_url} names no authorization endpoint") from None
+
+    def authorize(self, query: Mapping[str, str]) -> str:
+        self._n += 1
+        code = f"code{self._n}"
+        self._codes[code] = {"me": self.me_override or query["me"], "client_id": query["client_id"],
+                             "redirect_uri": query["redirect_uri"], "challenge": query["code_challenge"]}
+        return code
+
+    async def redeem(self, endpoint: str, form: Mapping[str, str]) -> str:
+        self._check(endpoint)
+        self.redeemed.append(dict(form))
+        grant = self._codes.pop(form.get("code", ""), None)
+        verifier = form.get("code_verifier", "")
+        expected = (base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+                    if verifier else "")
+        if (grant is None or form.get("grant_type") != "authorization_code"
+                or form.get("client_id") != grant["client_id"] or form.get("redirect_uri") != grant["redirect_uri"]
+                or not hmac.compare_digest(expected, grant["challenge"])):
+            raise AuthenticationError("invalid_grant: the code, client or verifier does not match")
+        return grant["me"]
+
+
+class RecordingDirectMessenger:
+    """The ``DirectMessenger`` of ``ChatAuthService`` (``FederationService.send_direct_message``)
+    on a list: ``sent`` holds ``(actor_iri, html)``; ``fail`` (an exception) is raised instead."""
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.sent: list[tuple[str, str]] = []
+        self.fail: BaseException | None = None
+
+    async def send_direct_message(self, actor_iri: str, html: str) -> None:
+        if self.fail is not None:
+            raise self.fail
+        self.sent.append((actor_iri, html))
 
 
 class InMemoryChatRepository:
