@@ -13,6 +13,7 @@ from dependency_injector import containers, providers
 
 from owncast_adapters.activitypub.crypto import RsaFederationCrypto
 from owncast_adapters.activitypub.http import HttpxFederationHttp
+from owncast_adapters.auth.indieauth import HttpxIndieAuthClient
 from owncast_adapters.auth.passwords import BcryptPasswordHasher
 from owncast_adapters.bus.inprocess import InProcessEventBus
 from owncast_adapters.directory.httpx_client import HttpxDirectoryClient
@@ -31,6 +32,7 @@ from owncast_adapters.sqlite.chat_repository import SqliteChatRepository
 from owncast_adapters.sqlite.config_repository import SqliteConfigRepository
 from owncast_adapters.sqlite.database import Database
 from owncast_adapters.sqlite.followers_repository import SqliteFollowersRepository
+from owncast_adapters.sqlite.identity_link_repository import SqliteIdentityLinkRepository
 from owncast_adapters.sqlite.notifications_repository import SqliteNotificationsRepository
 from owncast_adapters.sqlite.stats_repository import SqliteStatsRepository
 from owncast_adapters.sqlite.user_repository import SqliteUserRepository
@@ -51,6 +53,7 @@ from owncast_core.domain.stats import GAUGES
 from owncast_core.domain.stream import preview_path_for
 from owncast_core.services.admin_config import AdminConfigService
 from owncast_core.services.chat import ChatService
+from owncast_core.services.chat_auth import ChatAuthService
 from owncast_core.services.config import ConfigService
 from owncast_core.services.config_views import ConfigViews
 from owncast_core.services.directory import DirectoryService
@@ -218,18 +221,32 @@ class Container(containers.DeclarativeContainer):
     # ActivityPub (reference §6)
     page_renderer = providers.Singleton(MarkdownItPageRenderer)
     followers_repository = providers.Singleton(SqliteFollowersRepository, database=database)
+    federation_http = providers.Singleton(HttpxFederationHttp, http=outbound_http)
     federation = providers.Singleton(
         FederationService,
         config=config,
         followers=followers_repository,
         activities=providers.Singleton(SqliteActivityPubRepository, database=database),
         crypto=providers.Singleton(RsaFederationCrypto),
-        http=providers.Singleton(HttpxFederationHttp, http=outbound_http),
+        http=federation_http,
         clock=clock,
         ids=ids,
         renderer=page_renderer,
         snapshot=providers.Callable(go_live_snapshot, settings),
         chat=chat,
+    )
+    # chat-user sign-in (reference §6.3)
+    chat_auth = providers.Singleton(
+        ChatAuthService,
+        config=config,
+        users=user_repository,
+        links=providers.Singleton(SqliteIdentityLinkRepository, database=database),
+        indieauth=providers.Singleton(HttpxIndieAuthClient, http=outbound_http),
+        federation=federation,
+        http=federation_http,
+        chat=chat,
+        clock=clock,
+        secrets_source=ids,
     )
     config_views = providers.Singleton(
         ConfigViews, config=config, renderer=page_renderer, encoders=encoders,
@@ -290,4 +307,5 @@ class Container(containers.DeclarativeContainer):
         admin_api=admin_api,
         notification_service=notifications,
         federation_service=federation,
+        chat_auth_service=chat_auth,
     )

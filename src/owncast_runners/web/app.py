@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute
 from owncast_core.ports.clock import Clock
 from owncast_core.ports.emoji import EmojiStore
 from owncast_core.services.chat import ChatService
+from owncast_core.services.chat_auth import ChatAuthService
 from owncast_core.services.config import ConfigService
 from owncast_core.services.federation import FederationService
 from owncast_core.services.notifications import NotificationService
@@ -22,6 +23,7 @@ from owncast_runners.web import (
     admin,
     assets,
     chat_api,
+    chat_auth,
     chat_ws,
     emoji,
     federation,
@@ -49,6 +51,7 @@ def create_app(
     admin_api: AdminApi | None = None,
     notification_service: NotificationService | None = None,
     federation_service: FederationService | None = None,
+    chat_auth_service: ChatAuthService | None = None,
 ) -> Starlette:
     """Build the web app from resolved services (the container calls this)."""
     route_list: list[BaseRoute] = [
@@ -68,6 +71,8 @@ def create_app(
         ]
         if notification_service is not None:
             route_list += notifications.routes(notifications=notification_service, users=chat.users)
+        if chat_auth_service is not None:
+            route_list += chat_auth.routes(auth=chat_auth_service, users=chat.users)
     if emoji_store is not None:
         route_list += emoji.routes(emoji=emoji_store, config=config)
     if admin_api is not None:
