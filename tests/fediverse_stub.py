@@ -34,7 +34,8 @@ class Delivery:
 
 @dataclass
 class FediverseStub:
-    """``host`` is how actor IRIs name this server (``127.0.0.1`` or ``localhost``)."""
+    """``host`` is how actor IRIs name this server (``127.0.0.1`` or ``localhost``). It also
+    answers WebFinger for ``acct:<name>@<its host:port>`` (served over http)."""
 
     port: int = 0
     key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537,
@@ -70,7 +71,20 @@ class FediverseStub:
             self.arrived.set()
             return Response(status_code=202)
 
+        async def webfinger(request: Request) -> Response:
+            resource = request.query_params.get("resource", "")
+            name, _, host = resource.removeprefix("acct:").partition("@")
+            self.fetches.append(Delivery(str(request.url), dict(request.headers), b""))
+            if not resource.startswith("acct:") or not name or host != request.headers.get("host"):
+                return Response(status_code=404)
+            iri = self.actor_iri(name, host.split(":")[0])
+            return JSONResponse({"subject": resource, "aliases": [iri], "links": [
+                {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": iri},
+                {"rel": "self", "type": "application/activity+json", "href": iri}]},
+                media_type="application/jrd+json")
+
         return Starlette(routes=[Route("/users/{name}", actor, methods=["GET"]),
+                                 Route("/.well-known/webfinger", webfinger, methods=["GET"]),
                                  Route("/users/{name}/inbox", inbox, methods=["POST"]),
                                  Route("/inbox", inbox, methods=["POST"])])  # the shared inbox
 
