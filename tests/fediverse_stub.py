@@ -134,4 +134,20 @@ def verify_signed_request(method: str, path: str, headers: dict[str, str], body:
     return params
 
 
-__all__ = ["Delivery", "FediverseStub", "InvalidSignature", "verify_signed_request"]
+def verify_signed_response(headers: dict[str, str], body: bytes, public_pem: str) -> dict[str, str]:
+    """Check an answer signed by owncast-py as Owncast's ``SignResponse`` does (``headers="digest"``,
+    ``Digest`` of the body); returns the Signature parameters or raises."""
+    params = {}
+    for part in headers["signature"].split(","):
+        name, _, value = part.partition("=")
+        params[name.strip()] = value.strip().strip('"')
+    assert params["algorithm"] == "rsa-sha256" and params["headers"] == "digest"
+    assert headers["digest"] == "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()
+    key = serialization.load_pem_public_key(public_pem.encode())
+    assert isinstance(key, rsa.RSAPublicKey)
+    key.verify(base64.b64decode(params["signature"]), f"digest: {headers['digest']}".encode(), padding.PKCS1v15(),
+               hashes.SHA256())
+    return params
+
+
+__all__ = ["Delivery", "FediverseStub", "InvalidSignature", "verify_signed_request", "verify_signed_response"]

@@ -21,7 +21,7 @@ from owncast_runners.container import Container
 from owncast_runners.server import OwncastServer
 from owncast_runners.settings import Settings
 
-from ..fediverse_stub import FediverseStub, verify_signed_request
+from ..fediverse_stub import FediverseStub, InvalidSignature, verify_signed_request, verify_signed_response
 from .chat_app import serving
 from .ws_client import RawWebSocket
 
@@ -131,6 +131,26 @@ async def test_actor_document_and_collections(world: World) -> None:
     assert (outbox["id"], outbox["type"], outbox["totalItems"]) == (f"{ACTOR}/outbox", "OrderedCollection", 0)
     assert (await client.get("/api/followers")).json() == {"total": 0, "results": []}
     assert (await client.get("/api/followers", params={"offset": "x"})).status_code == 400
+
+
+async def test_served_documents_are_signed_with_the_actor_key(world: World) -> None:
+    client = world.client
+    await enable(client)
+    await client.post("/api/admin/federation/send", auth=ADMIN, json={"value": "Hello"})
+    reply = await client.get("/federation/user/streamer", headers=AP)
+    public_pem = reply.json()["publicKey"]["publicKeyPem"]
+    params = verify_signed_response(dict(reply.headers), reply.content, public_pem)
+    assert params["keyId"] == f"{ACTOR}#main-key"
+    note_id = (await client.get("/federation/user/streamer/outbox?page=1", headers=AP)).json()[
+        "orderedItems"][0]["object"]["id"]
+    for path in ("/federation/user/streamer/outbox", "/federation/user/streamer/outbox?page=1",
+                 "/federation/user/streamer/followers", note_id.removeprefix(SERVER_URL)):
+        served = await client.get(path, headers=AP)
+        assert served.status_code == 200, path
+        verify_signed_response(dict(served.headers), served.content, public_pem)
+    with pytest.raises(InvalidSignature):  # the signature binds the body
+        verify_signed_response({**dict(reply.headers), "digest": served.headers["digest"]}, served.content,
+                               public_pem)
 
 
 async def test_the_key_pair_survives_a_restart(tmp_path: Path) -> None:

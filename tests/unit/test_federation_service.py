@@ -177,6 +177,22 @@ async def test_followers_collection_and_count(rig: Rig) -> None:
                                      "timestamp": "2026-01-01T12:52:00Z", "disabledAt": None}
 
 
+async def test_served_documents_are_signed_as_owncast_signs_responses(rig: Rig) -> None:
+    document = rig.service.actor_document("streamer")
+    signed = rig.service.signed_document(document)
+    assert json.loads(signed.body) == document
+    params = parse_signature(signed.headers["signature"])
+    assert (params.key_id, params.algorithm, params.headers) == (f"{ACTOR}#main-key", "rsa-sha256", ("digest",))
+    assert digest_matches(signed.headers["digest"], signed.body)
+    text = signing_string(params.headers, method="GET", target="/", headers=signed.headers)
+    public = document["publicKey"]["publicKeyPem"]
+    assert rig.crypto.verify(public, text, params.signature)
+    assert not digest_matches(signed.headers["digest"], signed.body + b" ")
+    await rig.config.set(Keys.FEDERATION_ENABLED, False)
+    with pytest.raises(FederationDisabled):
+        rig.service.signed_document(document)
+
+
 async def test_outbox_is_an_empty_ordered_collection(rig: Rig) -> None:
     assert await rig.service.outbox_collection("streamer", None) == {
         "@context": "https://www.w3.org/ns/activitystreams", "id": f"{ACTOR}/outbox",

@@ -128,3 +128,15 @@ def sign_request(
     headers["signature"] = (f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(names)}",'
                             f'signature="{signature}"')
     return headers
+
+
+def sign_response(body: bytes, *, key_id: str, sign: Callable[[bytes], bytes]) -> dict[str, str]:
+    """The headers that sign a response body, as Owncast's ``SignResponse`` (go-fed httpsig):
+    ``Digest: SHA-256=...`` of the body and a ``Signature`` covering ``digest`` only. A response
+    has no ``(request-target)``, and the ``Date`` the HTTP server adds as it writes the answer
+    is not signed (a verifier reads the covered names from ``headers=``)."""
+    headers = {"digest": digest(body)}
+    text = signing_string(("digest",), method="", target="", headers=headers)
+    signature = base64.b64encode(sign(text)).decode()
+    headers["signature"] = f'keyId="{key_id}",algorithm="rsa-sha256",headers="digest",signature="{signature}"'
+    return headers

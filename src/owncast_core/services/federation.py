@@ -84,6 +84,15 @@ class InboxItem:
     sender: RemoteActor
 
 
+@dataclass(frozen=True, slots=True)
+class SignedDocument:
+    """An ActivityPub document ready to serve: its exact body and the ``digest``/``signature``
+    headers over it."""
+
+    body: bytes
+    headers: dict[str, str]
+
+
 class FederationService:
     """Builds the federation documents and keeps the followers."""
 
@@ -272,6 +281,17 @@ class FederationService:
         if object_id == item.object_id:
             return {"@context": item.activity.get("@context", ap.AS_CONTEXT), **item.note}
         return item.activity
+
+    def signed_document(self, document: Mapping[str, Any]) -> SignedDocument:
+        """``document`` as the JSON bytes to answer with, and the headers that sign them with the
+        account's key (reference §6.1 "Responses are HTTP-signed": Owncast signs the actor, the
+        collections and the objects it serves with ``SignResponse``; see
+        ``http_signatures.sign_response``). ``FederationDisabled``/``NotFoundError`` as ``actor``."""
+        actor = self.actor()
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        private = self._config.string(Keys.FEDERATION_PRIVATE_KEY)
+        headers = sig.sign_response(body, key_id=actor.key_id, sign=lambda data: self._crypto.sign(private, data))
+        return SignedDocument(body=body, headers=headers)
 
     async def actions_page(self, offset: int, limit: int) -> dict[str, Any]:
         """``/api/admin/federation/actions``: ``{total, results: [{iri, actorIRI, type, timestamp}]}``."""

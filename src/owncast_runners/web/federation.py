@@ -4,7 +4,8 @@ public follower list and the admin follower/federation routes.
 
 Every federation route answers 405 while federation is off (``FederationDisabled``), 404 for an
 unknown account or without a server URL, 400 for a malformed query. The actor documents and
-objects answer a non-ActivityPub ``Accept`` (a browser) with a 307 to the web page. The inbox
+objects answer a non-ActivityPub ``Accept`` (a browser) with a 307 to the web page, and are
+HTTP-signed with the account's key (``Digest`` + ``Signature``, as Owncast). The inbox
 maps every refusal to 400/401/403/503 (see ``inbox``), never to a 500.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -42,8 +43,10 @@ log = logging.getLogger("owncast.federation")
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def activity_json(payload: Any, *, status: int = 200) -> Response:
-    return JSONResponse(payload, status_code=status, media_type=ACTIVITY_JSON)
+def signed_activity_json(federation: FederationService, payload: Mapping[str, Any]) -> Response:
+    """The document as ``application/activity+json``, HTTP-signed with the account's key."""
+    document = federation.signed_document(payload)
+    return Response(document.body, media_type=ACTIVITY_JSON, headers=document.headers)
 
 
 def federation_errors(endpoint: Endpoint) -> Endpoint:
@@ -130,21 +133,21 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
 
     @for_activitypub
     async def actor(request: Request) -> Response:
-        return activity_json(federation.actor_document(request.path_params["username"]))
+        return signed_activity_json(federation, federation.actor_document(request.path_params["username"]))
 
     @for_activitypub
     async def followers(request: Request) -> Response:
-        return activity_json(await federation.followers_collection(
+        return signed_activity_json(federation, await federation.followers_collection(
             request.path_params["username"], request.query_params.get("page")))
 
     @for_activitypub
     async def outbox(request: Request) -> Response:
-        return activity_json(await federation.outbox_collection(
+        return signed_activity_json(federation, await federation.outbox_collection(
             request.path_params["username"], request.query_params.get("page")))
 
     @for_activitypub
     async def posted_object(request: Request) -> Response:
-        return activity_json(await federation.object_document(request.path_params["object_id"]))
+        return signed_activity_json(federation, await federation.object_document(request.path_params["object_id"]))
 
     @federation_errors
     async def following(request: Request) -> Response:
