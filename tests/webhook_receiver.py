@@ -1,7 +1,7 @@
 """A real HTTP receiver on 127.0.0.1 for webhook tests (asyncio streams, HTTP/1.1, one request per
 connection). ``answers`` scripts the replies: an int status, ``"hang"`` (never answer), or
 ``"close"`` (drop the connection); when it is empty every request gets ``default``. Replies carry
-``reply_body`` (``b"ok"`` unless set, e.g. to JSON for a directory stub)."""
+``reply_body`` (``b"ok"`` unless set, e.g. to JSON for a directory stub) and ``reply_headers``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class WebhookReceiver:
     requests: list[Received] = field(default_factory=list)
     port: int = 0
     reply_body: bytes = b"ok"
+    reply_headers: dict[str, str] = field(default_factory=dict)
     _server: asyncio.Server | None = None
     _arrived: asyncio.Condition | None = None
     _hanging: set[asyncio.StreamWriter] = field(default_factory=set)
@@ -88,7 +89,8 @@ class WebhookReceiver:
         if answer == "close":
             await _close(writer)
             return
-        writer.write(f"HTTP/1.1 {int(answer)} X\r\nContent-Length: {len(self.reply_body)}\r\n"
+        extra = "".join(f"{name}: {value}\r\n" for name, value in self.reply_headers.items())
+        writer.write(f"HTTP/1.1 {int(answer)} X\r\nContent-Length: {len(self.reply_body)}\r\n{extra}"
                      "Connection: close\r\n\r\n".encode() + self.reply_body)
         with contextlib.suppress(ConnectionError):
             await writer.drain()

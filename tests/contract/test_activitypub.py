@@ -1,9 +1,9 @@
-"""Bindings of the ActivityPub contract suites: the fakes, SQLite and RSA (``cryptography``)."""
+"""Bindings of the ActivityPub contract suites: the fakes, SQLite, RSA (``cryptography``) and httpx."""
 
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -13,11 +13,13 @@ from owncast_adapters.activitypub.http import HttpxFederationHttp
 from owncast_adapters.outbound import OutboundHttp
 from owncast_adapters.sqlite.activitypub_repository import SqliteActivityPubRepository
 from owncast_adapters.sqlite.database import Database
+from owncast_adapters.sqlite.delivery_queue import SqliteDeliveryQueue
 from owncast_adapters.sqlite.followers_repository import SqliteFollowersRepository
 from owncast_core.errors import DeliveryRefused
 from owncast_core.ports.activitypub import HttpReply
 from owncast_core.testing.contracts.activitypub import (
     ActivityPubRepositoryContract,
+    DeliveryQueueContract,
     FederationCryptoContract,
     FederationHttpContract,
     FollowersRepositoryContract,
@@ -26,6 +28,7 @@ from owncast_core.testing.contracts.activitypub import (
 from owncast_core.testing.fakes import (
     FakeFederationCrypto,
     InMemoryActivityPubRepository,
+    InMemoryDeliveryQueue,
     InMemoryFollowersRepository,
     RecordingFederationHttp,
 )
@@ -94,8 +97,9 @@ class TestRecordingFederationHttp(FederationHttpContract):
     def env(self) -> HttpEnv:
         http = RecordingFederationHttp({"file:///etc/passwd": DeliveryRefused("not an http(s) URL")})
 
-        async def answering(status: int, body: bytes) -> str:
-            http.routes["https://remote.example/x"] = HttpReply(status, body)
+        async def answering(status: int, body: bytes, headers: Mapping[str, str]) -> str:
+            lower = {k.lower(): v for k, v in headers.items()}
+            http.routes["https://remote.example/x"] = HttpReply(status, body, lower)
             return "https://remote.example/x"
 
         def received() -> list[tuple[dict[str, str], bytes]]:
@@ -110,8 +114,8 @@ class TestHttpxFederationHttp(FederationHttpContract):
         outbound = OutboundHttp(allow_private=True)
         receivers: list[WebhookReceiver] = []
 
-        async def answering(status: int, body: bytes) -> str:
-            receiver = await WebhookReceiver(default=status, reply_body=body).start()
+        async def answering(status: int, body: bytes, headers: Mapping[str, str]) -> str:
+            receiver = await WebhookReceiver(default=status, reply_body=body, reply_headers=dict(headers)).start()
             receivers.append(receiver)
             return receiver.url
 
@@ -156,6 +160,34 @@ class TestSqliteActivityPubRepository(ActivityPubRepositoryContract):
             await database.open()
             opened.append(database)
             return SqliteActivityPubRepository(database=database)
+
+        yield make
+        await opened[-1].close()
+
+
+class TestInMemoryDeliveryQueue(DeliveryQueueContract):
+    @pytest.fixture
+    async def make_queue(self):  # type: ignore[no-untyped-def]
+        queue = InMemoryDeliveryQueue()
+
+        async def make() -> InMemoryDeliveryQueue:
+            return queue
+
+        return make
+
+
+class TestSqliteDeliveryQueue(DeliveryQueueContract):
+    @pytest.fixture
+    async def make_queue(self, tmp_path: Path) -> AsyncIterator[object]:
+        opened: list[Database] = []
+
+        async def make() -> SqliteDeliveryQueue:
+            if opened:
+                await opened[-1].close()
+            database = Database(tmp_path / "owncast.db")
+            await database.open()
+            opened.append(database)
+            return SqliteDeliveryQueue(database=database)
 
         yield make
         await opened[-1].close()

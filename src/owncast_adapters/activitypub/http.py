@@ -17,9 +17,9 @@ class HttpxFederationHttp:
 
     async def get(self, url: str, *, headers: Mapping[str, str], timeout: float, max_body: int) -> HttpReply:
         reply = await self._http.get(url, headers=headers, timeout=timeout, max_body=max_body)
-        return HttpReply(reply.status, reply.body)
+        return HttpReply(reply.status, reply.body, reply.headers)
 
     async def post(self, url: str, *, body: bytes, headers: Mapping[str, str], timeout: float,
                    max_body: int = 0) -> HttpReply:
         reply = await self._http.post(url, content=body, headers=headers, timeout=timeout, max_body=max_body)
-        return HttpReply(reply.status, reply.body)
+        return HttpReply(reply.status, reply.body, reply.headers)

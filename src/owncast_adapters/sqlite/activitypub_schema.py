@@ -41,3 +41,24 @@ def create_outbox_tables(db: sqlite_utils.Database) -> None:
         UNIQUE (iri, actor, type)
     )""")
     db.execute("CREATE INDEX ap_accepted_activities_time ON ap_accepted_activities (timestamp)")
+
+
+def create_delivery_tables(db: sqlite_utils.Database) -> None:
+    """The outbound delivery queue (owncast-py's own; Owncast keeps it in memory): each body once,
+    one row per (activity, inbox) until it is delivered or given up."""
+    db.execute("""CREATE TABLE ap_delivery_bodies (
+        activity_id TEXT PRIMARY KEY NOT NULL,
+        body BLOB NOT NULL
+    )""")
+    db.execute("""CREATE TABLE ap_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        activity_id TEXT NOT NULL REFERENCES ap_delivery_bodies (activity_id),
+        inbox TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_error TEXT NOT NULL DEFAULT '',
+        UNIQUE (activity_id, inbox)
+    )""")
+    db.execute("CREATE INDEX ap_deliveries_inbox ON ap_deliveries (inbox, id)")

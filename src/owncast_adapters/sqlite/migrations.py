@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from owncast_adapters.sqlite.activitypub_schema import create_followers_table, create_outbox_tables
+from owncast_adapters.sqlite.activitypub_schema import (
+    create_delivery_tables,
+    create_followers_table,
+    create_outbox_tables,
+)
 from owncast_adapters.sqlite.admin_schema import (
     create_notifications_table,
     create_viewer_counts_table,
@@ -43,4 +47,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "Fediverse followers", create_followers_table),
     Migration(8, "Fediverse outbox and received engagement", create_outbox_tables),
     Migration(9, "identities linked to chat users (IndieAuth, Fediverse)", create_auth_table),
+    Migration(10, "Fediverse delivery queue", create_delivery_tables),
 )

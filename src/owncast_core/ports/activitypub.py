@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from owncast_core.domain.activitypub import FederatedAction, Follower, FollowerState, OutboxItem
+from owncast_core.domain.delivery import QueuedDelivery
 
 
 class FollowersRepository(Protocol):
@@ -68,6 +70,50 @@ class ActivityPubRepository(Protocol):
     async def count_actions(self) -> int: ...
 
 
+class DeliveryQueue(Protocol):
+    """Outbound ActivityPub deliveries waiting to be sent, one per (activity, inbox); durable, so
+    what a streamer posts survives a restart until it is delivered or given up.
+
+    Contract (``contracts.activitypub.DeliveryQueueContract``):
+    - ``add(activity_id, body, inboxes, at=)`` stores ``body`` once and one delivery of it per
+      distinct inbox, in the given order, with no failed attempt, due at ``at``; it returns how
+      many it added. An ``(activity_id, inbox)`` already queued is not added again; no inboxes
+      store nothing and return 0.
+    - ``due(now, limit=, skip_domains=)`` returns, first added first, at most ``limit``
+      deliveries that are each the first still queued for their inbox (so one inbox receives
+      its activities in order: a later one waits while an earlier one is retried) and due
+      (``next_attempt_at <= now``), leaving out those whose ``QueuedDelivery.domain`` is in
+      ``skip_domains``; each with its body and every field as stored.
+    - ``next_due(skip_domains=)`` is the earliest ``next_attempt_at`` among those first-per-inbox
+      deliveries (due or not, outside ``skip_domains``), ``None`` when there are none.
+    - ``retry(id, at=, error=)`` records a failed attempt: ``attempts`` + 1, ``next_attempt_at``
+      = ``at``, ``last_error`` = ``error``; an unknown id changes nothing.
+    - ``remove(id)`` deletes one (delivered or given up) and returns ``True``, ``False`` when it
+      was not queued. ``clear()`` deletes every delivery and returns how many there were.
+    - ``list(offset=, limit=)`` returns every queued delivery, first added first; ``count()``
+      counts them.
+    - Everything survives reopening the same store (persistent adapters); calls from many
+      tasks are safe.
+    """
+
+    async def add(self, activity_id: str, body: bytes, inboxes: Sequence[str], *, at: datetime) -> int: ...
+
+    async def due(self, now: datetime, *, limit: int,
+                  skip_domains: Collection[str] = ()) -> builtins.list[QueuedDelivery]: ...
+
+    async def next_due(self, *, skip_domains: Collection[str] = ()) -> datetime | None: ...
+
+    async def retry(self, delivery_id: int, *, at: datetime, error: str) -> None: ...
+
+    async def remove(self, delivery_id: int) -> bool: ...
+
+    async def clear(self) -> int: ...
+
+    async def list(self, *, offset: int = 0, limit: int | None = None) -> builtins.list[QueuedDelivery]: ...
+
+    async def count(self) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class KeyPair:
     """An RSA key pair as PEM text: the private key PKCS#1 (``RSA PRIVATE KEY``), the public
@@ -98,10 +144,12 @@ class FederationCrypto(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class HttpReply:
-    """An answer: its status and (up to the asked limit of) its body."""
+    """An answer: its status, (up to the asked limit of) its body, and its headers (names
+    lower-case; ``retry-after`` is what delivery reads)."""
 
     status: int
     body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class FederationHttp(Protocol):
@@ -109,7 +157,8 @@ class FederationHttp(Protocol):
 
     Contract (``contracts.activitypub.FederationHttpContract``):
     - ``get`` / ``post`` send the request with exactly the given headers (and body) and return
-      any answer, whatever its status, with at most ``max_body`` bytes of its body.
+      any answer, whatever its status, with at most ``max_body`` bytes of its body and its
+      headers (lower-case names).
     - They raise ``owncast_core.errors.DeliveryFailed`` when no answer came within ``timeout``
       seconds, and ``DeliveryRefused`` when the target is not allowed (not http(s), or a
       loopback/private address unless the adapter was configured to allow it). Redirects are not

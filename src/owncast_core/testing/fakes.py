@@ -18,7 +18,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from owncast_core.domain.activitypub import FederatedAction, Follower, FollowerState, OutboxItem
 from owncast_core.domain.chat import ApiUser, ChatRecord, ChatUser, HistoryEntry, IPBan
 from owncast_core.domain.chat_auth import IdentityLink, IndieAuthEndpoints
+from owncast_core.domain.delivery import QueuedDelivery
 from owncast_core.domain.geo import LOCALHOST, GeoInfo, is_local_address, names_local_host, parse_address
 from owncast_core.domain.notifications import (
     DirectoryPing,
@@ -1098,7 +1099,7 @@ class RecordingFederationHttp:
             raise DeliveryFailed(f"nothing answers at {url}")
         if isinstance(reply, BaseException):
             raise reply
-        return HttpReply(reply.status, reply.body[:max_body] if max_body > 0 else b"")
+        return HttpReply(reply.status, reply.body[:max_body] if max_body > 0 else b"", dict(reply.headers))
 
 
 class InMemoryActivityPubRepository:
@@ -1138,3 +1139,56 @@ class InMemoryActivityPubRepository:
 
     async def count_actions(self) -> int:
         return len(self._actions)
+
+
+class InMemoryDeliveryQueue:
+    """``DeliveryQueue`` in a list, ids counting up from 1."""
+
+    def __init__(self) -> None:
+        self._rows: list[QueuedDelivery] = []
+        self._next_id = 1
+
+    async def add(self, activity_id: str, body: bytes, inboxes: Sequence[str], *, at: datetime) -> int:
+        known = {(d.activity_id, d.inbox) for d in self._rows}
+        added = 0
+        for inbox in dict.fromkeys(inboxes):
+            if (activity_id, inbox) in known:
+                continue
+            self._rows.append(QueuedDelivery(id=self._next_id, activity_id=activity_id, inbox=inbox, body=bytes(body),
+                                             created_at=at, next_attempt_at=at))
+            self._next_id += 1
+            added += 1
+        return added
+
+    def _heads(self, skip_domains: Collection[str]) -> builtins.list[QueuedDelivery]:
+        first: dict[str, QueuedDelivery] = {}
+        for delivery in self._rows:
+            first.setdefault(delivery.inbox, delivery)
+        return [d for d in first.values() if d.domain not in skip_domains]
+
+    async def due(self, now: datetime, *, limit: int,
+                  skip_domains: Collection[str] = ()) -> builtins.list[QueuedDelivery]:
+        return [d for d in self._heads(skip_domains) if d.next_attempt_at <= now][:max(0, limit)]
+
+    async def next_due(self, *, skip_domains: Collection[str] = ()) -> datetime | None:
+        return min((d.next_attempt_at for d in self._heads(skip_domains)), default=None)
+
+    async def retry(self, delivery_id: int, *, at: datetime, error: str) -> None:
+        self._rows = [replace(d, attempts=d.attempts + 1, next_attempt_at=at, last_error=error)
+                      if d.id == delivery_id else d for d in self._rows]
+
+    async def remove(self, delivery_id: int) -> bool:
+        before = len(self._rows)
+        self._rows = [d for d in self._rows if d.id != delivery_id]
+        return len(self._rows) < before
+
+    async def clear(self) -> int:
+        count, self._rows = len(self._rows), []
+        return count
+
+    async def list(self, *, offset: int = 0, limit: int | None = None) -> builtins.list[QueuedDelivery]:
+        rows = self._rows[offset:]
+        return rows if limit is None else rows[:limit]
+
+    async def count(self) -> int:
+        return len(self._rows)

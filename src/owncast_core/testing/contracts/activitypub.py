@@ -1,18 +1,20 @@
-"""Contract suites for ``FollowersRepository``, ``FederationCrypto`` and ``FederationHttp``
-(``owncast_core.ports.activitypub``)."""
+"""Contract suites for ``FollowersRepository``, ``ActivityPubRepository``, ``DeliveryQueue``,
+``FederationCrypto`` and ``FederationHttp`` (``owncast_core.ports.activitypub``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from owncast_core.domain.activitypub import FederatedAction, Follower, OutboxItem
+from owncast_core.domain.delivery import QueuedDelivery
 from owncast_core.errors import DeliveryFailed, DeliveryRefused
 from owncast_core.ports.activitypub import (
     ActivityPubRepository,
+    DeliveryQueue,
     FederationCrypto,
     FederationHttp,
     FollowersRepository,
@@ -109,11 +111,11 @@ class FederationCryptoContract:
 
 @dataclass
 class HttpEnv:
-    """``answering(status, body)`` returns a URL answering every request so; ``received()`` the
+    """``answering(status, body, headers)`` returns a URL answering every request so; ``received()`` the
     ``(headers with lower-case names, body)`` of the requests it got; ``dead_url`` answers nothing."""
 
     http: FederationHttp
-    answering: Callable[[int, bytes], Awaitable[str]]
+    answering: Callable[[int, bytes, Mapping[str, str]], Awaitable[str]]
     received: Callable[[], list[tuple[dict[str, str], bytes]]]
     dead_url: str
 
@@ -126,7 +128,7 @@ class FederationHttpContract:
         raise NotImplementedError
 
     async def test_get_sends_the_headers_and_reads_at_most_max_body(self, env: HttpEnv) -> None:
-        url = await env.answering(200, b'{"id": "https://a.example/u"}')
+        url = await env.answering(200, b'{"id": "https://a.example/u"}', {})
         reply = await env.http.get(url, headers={"signature": "sig-1", "accept": "application/activity+json"},
                                    timeout=5, max_body=10)
         assert (reply.status, reply.body) == (200, b'{"id": "ht')
@@ -134,9 +136,9 @@ class FederationHttpContract:
         assert headers["signature"] == "sig-1" and body == b""
 
     async def test_post_sends_body_and_headers_and_returns_any_status(self, env: HttpEnv) -> None:
-        url = await env.answering(500, b"")
+        url = await env.answering(503, b"", {"Retry-After": "120"})
         reply = await env.http.post(url, body=b'{"type": "Accept"}', headers={"digest": "SHA-256=x"}, timeout=5)
-        assert reply.status == 500
+        assert reply.status == 503 and reply.headers["retry-after"] == "120"
         ((headers, body),) = env.received()
         assert headers["digest"] == "SHA-256=x" and body == b'{"type": "Accept"}'
 
@@ -206,3 +208,73 @@ class ActivityPubRepositoryContract:
         again = await make_repository()
         assert await again.get_outbox("note1") == outbox_item(1)
         assert await again.list_actions() == [action(1)]
+
+
+QueueFactory = Callable[[], Awaitable[DeliveryQueue]]
+SOCIAL = "https://social.example/inbox"
+OTHER = "https://other.example:8443/users/bob/inbox"
+
+
+class DeliveryQueueContract:
+    """Provide ``make_queue`` (a second call reopens the same store)."""
+
+    @pytest.fixture
+    async def make_queue(self) -> QueueFactory:  # pragma: no cover - bindings override
+        raise NotImplementedError
+
+    @pytest.fixture
+    async def queue(self, make_queue: QueueFactory) -> DeliveryQueue:
+        return await make_queue()
+
+    async def test_add_stores_one_delivery_per_distinct_inbox_with_every_field(self, queue: DeliveryQueue) -> None:
+        body = '{"type": "Create", "content": "n\u00e9"}'.encode()
+        assert await queue.add("https://tv.example/federation/c1", body, [SOCIAL, OTHER, SOCIAL], at=T0) == 2
+        assert await queue.add("https://tv.example/federation/c1", body, [OTHER], at=T0) == 0
+        assert await queue.add("https://tv.example/federation/c2", b"{}", [], at=T0) == 0
+        first, second = await queue.list()
+        assert (first.activity_id, first.inbox, first.body, first.attempts, first.last_error) == (
+            "https://tv.example/federation/c1", SOCIAL, body, 0, "")
+        assert (first.created_at, first.next_attempt_at) == (T0, T0)
+        assert (second.inbox, second.domain, second.activity_type) == (OTHER, "other.example:8443", "Create")
+        assert first.id != second.id and await queue.count() == 2
+
+    async def test_due_is_first_added_first_and_one_per_inbox_in_order(self, queue: DeliveryQueue) -> None:
+        await queue.add("a1", b"1", [SOCIAL, OTHER], at=T0)
+        await queue.add("a2", b"2", [SOCIAL], at=T0 + timedelta(seconds=1))
+        due = await queue.due(T0 + timedelta(seconds=5), limit=10)
+        assert [(d.activity_id, d.inbox) for d in due] == [("a1", SOCIAL), ("a1", OTHER)]
+        assert [d.inbox for d in await queue.due(T0, limit=1)] == [SOCIAL]
+        assert await queue.due(T0 - timedelta(seconds=1), limit=10) == []
+        # the first for social.example is retried later: the second waits behind it
+        await queue.retry(due[0].id, at=T0 + timedelta(minutes=1), error="HTTP 503")
+        assert [d.activity_id for d in await queue.due(T0 + timedelta(seconds=5), limit=10)] == ["a1"]
+        assert (await queue.list())[0].inbox == SOCIAL
+        assert await queue.next_due() == T0
+        assert await queue.next_due(skip_domains={"other.example:8443"}) == T0 + timedelta(minutes=1)
+        retried = (await queue.due(T0 + timedelta(minutes=1), limit=10, skip_domains={"other.example:8443"}))[0]
+        assert (retried.id, retried.attempts, retried.last_error) == (due[0].id, 1, "HTTP 503")
+        assert retried.next_attempt_at == T0 + timedelta(minutes=1)
+        assert await queue.remove(retried.id) is True and await queue.remove(retried.id) is False
+        assert [(d.activity_id, d.body) for d in await queue.due(T0 + timedelta(seconds=5), limit=10,
+                                                                 skip_domains={"other.example:8443"})] == [("a2", b"2")]
+
+    async def test_retry_of_an_unknown_id_and_clear(self, queue: DeliveryQueue) -> None:
+        await queue.retry(12345, at=T0, error="x")
+        assert await queue.next_due() is None and await queue.clear() == 0
+        await queue.add("a1", b"1", [SOCIAL, OTHER], at=T0)
+        assert [d.inbox for d in await queue.list(offset=1, limit=5)] == [OTHER]
+        assert await queue.clear() == 2
+        assert await queue.list() == [] and await queue.count() == 0 and await queue.next_due() is None
+        await queue.add("a1", b"again", [SOCIAL], at=T0)  # a body is not kept once its deliveries are gone
+        assert [d.body for d in await queue.list()] == [b"again"]
+
+    async def test_survives_reopening(self, make_queue: QueueFactory) -> None:
+        first = await make_queue()
+        await first.add("a1", b'{"type": "Update"}', [SOCIAL], at=T0)
+        (queued,) = await first.list()
+        await first.retry(queued.id, at=T0 + timedelta(hours=2), error="no answer within 10 s")
+        again = await make_queue()
+        (reopened,) = await again.list()
+        assert reopened == QueuedDelivery(id=queued.id, activity_id="a1", inbox=SOCIAL, body=b'{"type": "Update"}',
+                                          created_at=T0, next_attempt_at=T0 + timedelta(hours=2), attempts=1,
+                                          last_error="no answer within 10 s")
