@@ -31,6 +31,7 @@ from owncast_adapters.sqlite.activitypub_repository import SqliteActivityPubRepo
 from owncast_adapters.sqlite.chat_repository import SqliteChatRepository
 from owncast_adapters.sqlite.config_repository import SqliteConfigRepository
 from owncast_adapters.sqlite.database import Database
+from owncast_adapters.sqlite.delivery_queue import SqliteDeliveryQueue
 from owncast_adapters.sqlite.followers_repository import SqliteFollowersRepository
 from owncast_adapters.sqlite.identity_link_repository import SqliteIdentityLinkRepository
 from owncast_adapters.sqlite.notifications_repository import SqliteNotificationsRepository
@@ -227,6 +228,7 @@ class Container(containers.DeclarativeContainer):
         config=config,
         followers=followers_repository,
         activities=providers.Singleton(SqliteActivityPubRepository, database=database),
+        deliveries=providers.Singleton(SqliteDeliveryQueue, database=database),
         crypto=providers.Singleton(RsaFederationCrypto),
         http=federation_http,
         clock=clock,
@@ -234,6 +236,7 @@ class Container(containers.DeclarativeContainer):
         renderer=page_renderer,
         snapshot=providers.Callable(go_live_snapshot, settings),
         chat=chat,
+        allow_insecure=settings.provided.outbound_allow_private,  # http:// targets only with private ones
     )
     # chat-user sign-in (reference §6.3)
     chat_auth = providers.Singleton(

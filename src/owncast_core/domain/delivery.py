@@ -159,6 +159,8 @@ class CircuitBreakers:
         time, or again after a failed probe), else ``None``."""
         state = self._domains.setdefault(domain, _Domain())
         state.failures += 1
+        if state.open_until is not None and state.open_until > now:
+            return None  # sent before it opened: it is open already
         if state.open_until is not None:  # a failed probe
             state.pause = min(state.pause * 2, self.max_pause)
         elif state.failures >= self.threshold:

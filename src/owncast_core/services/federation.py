@@ -7,6 +7,10 @@ IRI to build and everything is ``NotFoundError`` (404).
 The RSA key pair the actor signs with is made at the first start and stored in the config
 (``Keys.FEDERATION_PRIVATE_KEY`` / ``FEDERATION_PUBLIC_KEY``, Owncast's ``private_key`` /
 ``public_key``), whether federation is on or not, as Owncast does.
+
+Everything the server sends goes through the durable delivery queue (``deliver_to``; see
+``services/federation_delivery.py``): retried with backoff, paused per failing domain, resumed
+after a restart.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import contextlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final, Protocol
@@ -26,6 +30,7 @@ from owncast_core.domain import activitypub as ap
 from owncast_core.domain import http_signatures as sig
 from owncast_core.domain.activitypub import FederatedAction, Follower, LocalActor, OutboxItem, RemoteActor
 from owncast_core.domain.config import DEFAULTS, Keys
+from owncast_core.domain.delivery import RETRY_DELAYS, CircuitBreakers
 from owncast_core.domain.events import ConfigChanged
 from owncast_core.errors import (
     DeliveryFailed,
@@ -40,6 +45,7 @@ from owncast_core.errors import (
 )
 from owncast_core.ports.activitypub import (
     ActivityPubRepository,
+    DeliveryQueue,
     FederationCrypto,
     FederationHttp,
     FollowersRepository,
@@ -47,6 +53,7 @@ from owncast_core.ports.activitypub import (
 from owncast_core.ports.clock import Clock, IdGenerator
 from owncast_core.ports.page import PageRenderer
 from owncast_core.services.config import ConfigService
+from owncast_core.services.federation_delivery import DELIVERY_PAUSE_SECONDS, FederationDeliveries
 
 MAX_PAGE: Final = 100_000
 MAX_CLOCK_SKEW_SECONDS: Final = 300.0  # a signed request's Date may be this far off
@@ -55,9 +62,6 @@ ACTOR_CACHE_SECONDS: Final = 600.0
 ACTOR_CACHE_SIZE: Final = 512
 DEFAULT_QUEUE_SIZE: Final = 200
 DEFAULT_TIMEOUT_SECONDS: Final = 10.0
-DELIVERY_BATCH: Final = 50  # Owncast: batches of 50 inboxes with a 100 ms pause
-DELIVERY_PAUSE_SECONDS: Final = 0.1
-DELIVERY_CONCURRENCY: Final = 8
 MAX_NOTE_LENGTH: Final = 5000
 IMAGE_TYPES: Final = {"preview.gif": "image/gif", "thumbnail.jpg": "image/jpeg"}
 
@@ -102,6 +106,7 @@ class FederationService:
         config: ConfigService,
         followers: FollowersRepository,
         activities: ActivityPubRepository,
+        deliveries: DeliveryQueue,
         crypto: FederationCrypto,
         http: FederationHttp,
         clock: Clock,
@@ -113,15 +118,22 @@ class FederationService:
         queue_size: int = DEFAULT_QUEUE_SIZE,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         max_clock_skew: float = MAX_CLOCK_SKEW_SECONDS,
+        allow_insecure: bool = False,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        breakers: CircuitBreakers | None = None,
+        batch_pause: float = DELIVERY_PAUSE_SECONDS,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         logger: logging.Logger | None = None,
     ) -> None:
+        """``allow_insecure`` lets deliveries and fetches use ``http://`` (the runner's
+        ``--outbound-allow-private``; otherwise only ``https://``); ``retry_delays``,
+        ``breakers``, ``batch_pause`` and ``sleep`` tune the delivery queue (tests)."""
         self._config = config
         self._followers = followers
         self._activities = activities
         self._renderer = renderer
         self._snapshot = snapshot or (lambda: None)
         self._chat = chat
-        self._deliveries: set[asyncio.Task[None]] = set()
         self._crypto = crypto
         self._http = http
         self._clock = clock
@@ -129,7 +141,13 @@ class FederationService:
         self._version = version
         self._timeout = timeout
         self._max_skew = max_clock_skew
+        self._allow_insecure = allow_insecure
         self._log = logger or logging.getLogger("owncast.federation")
+        self._outgoing = FederationDeliveries(
+            queue=deliveries, http=http, clock=clock, sign=lambda url, body: self._signed("POST", url, body),
+            active=self._active, on_gone=self._account_gone, allow_insecure=allow_insecure,
+            retry_delays=retry_delays, breakers=breakers, timeout=timeout, pause=batch_pause, sleep=sleep,
+            logger=self._log)
         self._queue: asyncio.Queue[InboxItem] = asyncio.Queue(maxsize=max(1, queue_size))
         self._worker: asyncio.Task[None] | None = None
         self._actors: OrderedDict[str, tuple[RemoteActor, datetime]] = OrderedDict()
@@ -145,16 +163,17 @@ class FederationService:
         self._log.info("created the key pair of the Fediverse account")
 
     def start_worker(self) -> None:
-        """Start the inbox worker (call inside the running loop)."""
+        """Start the inbox worker and the delivery worker (call inside the running loop); the
+        delivery worker resumes what a previous run left queued."""
         if self._worker is None:
             self._worker = asyncio.create_task(self._work(), name="federation-inbox")
+        self._outgoing.start()
 
     async def close(self) -> None:
-        """Stop the inbox worker and deliveries in flight; activities still queued are dropped
-        (they are retried by their senders, as any unanswered delivery)."""
-        for task in list(self._deliveries):
-            task.cancel()
-        await asyncio.gather(*self._deliveries, return_exceptions=True)
+        """Stop both workers. Inbound activities not handled yet are dropped (their senders
+        retry, as for any unanswered delivery); outbound deliveries stay queued, those in flight
+        included, and are sent after the next start."""
+        await self._outgoing.close()
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -162,10 +181,23 @@ class FederationService:
             self._worker = None
 
     async def idle(self) -> None:
-        """Wait until every queued activity has been handled and every delivery has ended."""
-        await self._queue.join()
-        while self._deliveries:
-            await asyncio.gather(*list(self._deliveries), return_exceptions=True)
+        """Wait until every inbound activity queued has been handled and no outbound delivery
+        is due now (sending those that are); deliveries waiting for a retry are not waited for."""
+        while True:
+            await self._queue.join()
+            if await self._outgoing.send_due() == 0 and self._queue.empty():
+                return
+
+    async def deliver_due(self) -> int:
+        """Send the deliveries due now (the worker does this on its own; tests call it after
+        moving the clock); returns how many attempts were made."""
+        return await self._outgoing.send_due()
+
+    async def delivery_status(self, offset: int, limit: int) -> dict[str, Any]:
+        """The outbound queue (``/api/admin/federation/deliveries``): ``{total, results: [{id,
+        activityId, type, inbox, domain, attempts, lastError, createdAt, nextAttemptAt}],
+        pausedDomains: [{domain, until}]}``, first queued first."""
+        return await self._outgoing.status(offset, limit)
 
     # state ------------------------------------------------------------------------------------
     @property
@@ -344,41 +376,50 @@ class FederationService:
                                   public=not self._config.flag(Keys.FEDERATION_PRIVATE))
         await self._activities.add_outbox(OutboxItem(object_id=object_id, activity_id=activity_id,
                                                      activity=activity, created_at=now, live_notification=live))
-        self._spawn(self._deliver(activity))
+        await self._deliver(activity)
 
-    async def _deliver(self, activity: dict[str, Any]) -> None:
-        """Send ``activity`` signed to every approved follower's inbox, once per inbox (shared
-        inboxes preferred), in batches; best-effort: failures are counted and logged."""
+    async def deliver_to(self, activity: Mapping[str, Any], inboxes: Sequence[str]) -> int:
+        """Queue ``activity`` for each of ``inboxes`` (once per distinct inbox) and return how
+        many deliveries were queued; the delivery worker signs and sends them, retrying on
+        failure. The one path for everything the server sends: posts and profile updates to the
+        followers, the answer to a follow, a direct message to one actor's inbox. Raises
+        ``StorageError`` when the queue cannot store them."""
+        body = json.dumps(activity).encode()
+        activity_id = _iri(activity.get("id")) or self._ids.new_id()
+        return await self._outgoing.add(activity_id, body, inboxes)
+
+    async def _deliver(self, activity: Mapping[str, Any]) -> None:
+        """Queue ``activity`` for every approved follower, once per inbox (shared inboxes
+        preferred)."""
         followers = await self._followers.list("approved")
         inboxes = list(dict.fromkeys(f.delivery_inbox for f in followers))
         if not inboxes:
-            self._log.info("posted to the Fediverse; no followers to deliver to")
+            self._log.info("posted a %s to the Fediverse; no followers to deliver it to", activity.get("type"))
             return
-        body = json.dumps(activity).encode()
-        limit = asyncio.Semaphore(DELIVERY_CONCURRENCY)
-        failures: list[str] = []
+        await self.deliver_to(activity, inboxes)
+        self._log.info("queued a %s for %d Fediverse inboxes", activity.get("type"), len(inboxes))
 
-        async def one(inbox: str) -> None:
-            async with limit:
-                try:
-                    reply = await self._http.post(inbox, body=body, headers=self._signed("POST", inbox, body),
-                                                  timeout=self._timeout)
-                except (DeliveryFailed, DeliveryRefused, FederationDisabled, NotFoundError) as exc:
-                    failures.append(f"{inbox}: {exc}")
-                    return
-                if not 200 <= reply.status < 300:
-                    failures.append(f"{inbox}: HTTP {reply.status}")
+    def _active(self) -> bool:
+        """Federation is on and has a server URL (deliveries may be sent)."""
+        try:
+            self.actor()
+        except (FederationDisabled, NotFoundError):
+            return False
+        return True
 
-        for start in range(0, len(inboxes), DELIVERY_BATCH):
-            if start:
-                await asyncio.sleep(DELIVERY_PAUSE_SECONDS)
-            await asyncio.gather(*(one(i) for i in inboxes[start:start + DELIVERY_BATCH]))
-        sent = len(inboxes) - len(failures)
-        if failures:
-            self._log.warning("delivered a %s to %d of %d inboxes; failed e.g. %s", activity.get("type"), sent,
-                              len(inboxes), failures[0])
-        else:
-            self._log.info("delivered a %s to %d inboxes", activity.get("type"), sent)
+    async def _account_gone(self, inbox: str) -> None:
+        """A 410 Gone from ``inbox``: the followers whose own inbox it is are deleted accounts and
+        are removed; a shared inbox answering 410 removes nobody (the server may still host
+        other followers)."""
+        removed = 0
+        for state in ("approved", "pending"):
+            for follower in await self._followers.list(state):
+                if follower.inbox == inbox and await self._followers.remove(follower.actor_iri):
+                    removed += 1
+                    self._log.info("Fediverse: %s no longer exists (410 Gone); removed from the followers",
+                                   follower.username or follower.actor_iri)
+        if not removed:
+            self._log.info("Fediverse: %s answered 410 Gone; no follower has it as their own inbox", inbox)
 
     async def send_direct_message(self, actor_iri: str, html: str) -> None:
         """A private Note (``html``) to one remote actor: a ``Create`` addressed to that actor
@@ -420,7 +461,7 @@ class FederationService:
             await self.send_profile_update()
 
     async def send_profile_update(self) -> None:
-        """Deliver ``Update(actor)`` to the followers (in the background); nothing while off."""
+        """Queue ``Update(actor)`` for the followers; nothing while off."""
         try:
             actor = self.actor()
         except (FederationDisabled, NotFoundError):
@@ -428,16 +469,11 @@ class FederationService:
         document = self.actor_document(actor.username)
         update = {"@context": document.pop("@context"), "id": actor.object_iri(self._ids.new_id()),
                   "type": "Update", "actor": actor.iri, "to": [ap.PUBLIC], "object": document}
-        self._spawn(self._deliver(update))
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work, name="federation-delivery")
-        self._deliveries.add(task)
-        task.add_done_callback(self._deliveries.discard)
+        await self._deliver(update)
 
     async def approve(self, actor_iri: object, approved: object) -> None:
         """Approve (``Accept`` sent) or reject (``Reject`` sent, the follower blocked) a follow
-        request (``/api/admin/followers/approve``); the answer is sent in the background."""
+        request (``/api/admin/followers/approve``); the answer is queued for delivery."""
         if not isinstance(actor_iri, str) or not actor_iri or not isinstance(approved, bool):
             raise ValidationError("expected {actorIRI: string, approved: bool}")
         follower = await self._followers.get(actor_iri)
@@ -449,7 +485,7 @@ class FederationService:
         else:
             follower = replace(follower, disabled_at=now)
         await self._followers.save(follower)
-        self._spawn(self._answer_follow(follower, "Accept" if approved else "Reject"))
+        await self._answer_follow(follower, "Accept" if approved else "Reject")
 
     # the inbox ----------------------------------------------------------------------------------
     async def receive(self, username: str, *, method: str, target: str, headers: Mapping[str, str],
@@ -527,6 +563,8 @@ class FederationService:
         known = self._actors.get(iri)
         if known is not None and not refresh and (now - known[1]).total_seconds() < ACTOR_CACHE_SECONDS:
             return known[0], True
+        if not self._allow_insecure and not iri.startswith("https://"):
+            raise SignatureRejected(f"the signer {iri} is not served over https://")
         try:
             reply = await self._http.get(iri, headers=self._signed("GET", iri, None), timeout=self._timeout,
                                          max_body=MAX_ACTOR_DOCUMENT)
@@ -653,23 +691,14 @@ class FederationService:
         return True
 
     async def _answer_follow(self, follower: Follower, kind: str) -> None:
-        """Send ``Accept``/``Reject`` of the follower's ``Follow`` to their inbox (best-effort:
-        a failure is logged)."""
+        """Queue ``Accept``/``Reject`` of the follower's ``Follow`` for their own inbox."""
         actor = self.actor()
         follow: dict[str, Any] = {"type": "Follow", "actor": follower.actor_iri, "object": actor.iri}
         if follower.follow_iri:
             follow = {"id": follower.follow_iri, **follow}
         answer = {"@context": ap.AS_CONTEXT, "id": actor.object_iri(self._ids.new_id()), "type": kind,
                   "actor": actor.iri, "object": follow}
-        body = json.dumps(answer).encode()
-        try:
-            reply = await self._http.post(follower.inbox, body=body, headers=self._signed("POST", follower.inbox, body),
-                                          timeout=self._timeout)
-        except (DeliveryFailed, DeliveryRefused) as exc:
-            self._log.warning("could not send the %s to %s: %s", kind, follower.inbox, exc)
-            return
-        if not 200 <= reply.status < 300:
-            self._log.warning("could not send the %s to %s: HTTP %d", kind, follower.inbox, reply.status)
+        await self.deliver_to(answer, [follower.inbox])
 
 def _page_number(page: str | None) -> int | None:
     if page is None:
