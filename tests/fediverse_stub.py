@@ -35,13 +35,16 @@ class Delivery:
 @dataclass
 class FediverseStub:
     """``host`` is how actor IRIs name this server (``127.0.0.1`` or ``localhost``). It also
-    answers WebFinger for ``acct:<name>@<its host:port>`` (served over http)."""
+    answers WebFinger for ``acct:<name>@<its host:port>`` (served over http). Every POST to an
+    inbox is recorded in ``inbox``; ``answers`` scripts their statuses (first one first; 202 once
+    it is empty)."""
 
     port: int = 0
     key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537,
                                                                                     key_size=2048))
     inbox: list[Delivery] = field(default_factory=list)
     fetches: list[Delivery] = field(default_factory=list)
+    answers: list[int] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     def public_pem(self) -> str:
@@ -69,7 +72,7 @@ class FediverseStub:
             self.inbox.append(Delivery(request.url.path, {k.lower(): v for k, v in request.headers.items()},
                                        await request.body()))
             self.arrived.set()
-            return Response(status_code=202)
+            return Response(status_code=self.answers.pop(0) if self.answers else 202)
 
         async def webfinger(request: Request) -> Response:
             resource = request.query_params.get("resource", "")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -429,3 +430,86 @@ async def test_signed_engagement_reaches_a_chat_client_over_the_websocket(world:
 
 async def next_engagement_within(ws: RawWebSocket, seconds: float) -> dict[str, object]:
     return await asyncio.wait_for(next_engagement(ws), seconds)
+
+
+# --- the durable delivery queue ------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def running(data_dir: Path, **federation: object) -> AsyncIterator[World]:
+    """The server on ``data_dir`` (a real SQLite file), with ``federation`` keyword arguments
+    added to ``FederationService`` (short retry delays)."""
+    settings = Settings(data_dir=data_dir, web_host=("127.0.0.1",), web_port=0, rtmp_host="127.0.0.1",
+                        rtmp_port=0, outbound_allow_private=True)
+    container = Container(settings=settings)
+    container.transcoder.override(providers.Object(FakeTranscoder()))
+    container.federation.add_kwargs(**federation)
+    server = OwncastServer(settings, container)
+    await server.start()
+    client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.web_port}")
+    try:
+        yield World(server, container, client)
+    finally:
+        await client.aclose()
+        await server.stop()
+
+
+async def follow_and_accept(world: World, fedi: FediverseStub) -> None:
+    await enable(world.client)
+    assert (await post_inbox(world, fedi, follow_activity(fedi))).status_code == 202
+    (accept,) = await fedi.wait_for(1)
+    assert json.loads(accept.body)["type"] == "Accept"
+
+
+async def test_a_post_reaches_a_server_that_fails_three_times_then_answers(tmp_path: Path,
+                                                                            fedi: FediverseStub) -> None:
+    async with running(tmp_path / "data", retry_delays=(0.2, 0.2, 0.2, 0.2)) as world:
+        await follow_and_accept(world, fedi)
+        fedi.answers = [503, 500, 429]
+        sent = await world.client.post("/api/admin/federation/send", auth=ADMIN, json={"value": "Hello #fediverse"})
+        assert sent.status_code == 200, sent.text
+        deliveries = await fedi.wait_for(5, timeout=10)
+        posts = deliveries[1:]
+        assert [d.body for d in posts] == [posts[0].body] * 4  # the same activity, tried four times
+        for post in posts:  # each attempt signed afresh, each verifies with our published key
+            verify_signed_request("POST", post.path, post.headers, post.body, await our_public_key(world))
+        assert json.loads(posts[-1].body)["object"]["content"].startswith("<p>Hello")
+        await asyncio.wait_for(world.container.federation().idle(), 5)
+        queue = (await world.client.get("/api/admin/federation/deliveries", auth=ADMIN)).json()
+        assert queue == {"total": 0, "results": [], "pausedDomains": []}
+        assert (await world.client.get("/api/admin/federation/deliveries")).status_code == 401
+
+
+async def test_410_gone_removes_the_follower(tmp_path: Path, fedi: FediverseStub) -> None:
+    async with running(tmp_path / "data") as world:
+        await enable(world.client)
+        fedi.answers = [410]  # the Accept finds the account deleted
+        assert (await post_inbox(world, fedi, follow_activity(fedi))).status_code == 202
+        await fedi.wait_for(1)
+        await asyncio.wait_for(world.container.federation().idle(), 5)
+        assert (await world.client.get("/api/admin/followers", auth=ADMIN)).json() == {"total": 0, "results": []}
+        assert (await world.client.get("/api/admin/federation/deliveries", auth=ADMIN)).json()["total"] == 0
+
+
+async def test_pending_deliveries_survive_a_restart(tmp_path: Path, fedi: FediverseStub) -> None:
+    data = tmp_path / "data"
+    async with running(data, retry_delays=(2.0,)) as world:
+        await follow_and_accept(world, fedi)
+        fedi.answers = [503]
+        sent = await world.client.post("/api/admin/federation/send", auth=ADMIN, json={"value": "Before the restart"})
+        assert sent.status_code == 200
+        await fedi.wait_for(2)
+        await asyncio.wait_for(world.container.federation().idle(), 5)  # the failure is recorded
+        queue = (await world.client.get("/api/admin/federation/deliveries", auth=ADMIN)).json()
+        (pending,) = queue["results"]
+        assert (queue["total"], pending["type"], pending["attempts"], pending["lastError"]) == (
+            1, "Create", 1, "HTTP 503")
+        assert pending["inbox"] == f"http://127.0.0.1:{fedi.port}/inbox"
+    assert len(fedi.inbox) == 2  # stopped before the retry
+
+    async with running(data) as world:  # a new process on the same database
+        (*_, resumed) = await fedi.wait_for(3)
+        assert json.loads(resumed.body)["object"]["content"] == "<p>Before the restart</p>"
+        verify_signed_request("POST", resumed.path, resumed.headers, resumed.body, await our_public_key(world))
+        await asyncio.wait_for(world.container.federation().idle(), 5)
+        assert (await world.client.get("/api/admin/federation/deliveries", auth=ADMIN)).json()["total"] == 0

@@ -236,6 +236,14 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
         return JSONResponse(await federation.actions_page(*page))
 
     @admin
+    async def admin_deliveries(request: Request) -> Response:
+        """owncast-py's own: the outbound delivery queue (``FederationService.delivery_status``)."""
+        page = pagination(request)
+        if isinstance(page, Response):
+            return page
+        return JSONResponse(await federation.delivery_status(*page))
+
+    @admin
     async def admin_approve(request: Request) -> Response:
         body = await posted_object_body(request, "actorIRI and approved")
         if isinstance(body, Response):
@@ -256,6 +264,7 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
         Route("/api/admin/followers/approve", admin_approve, methods=["GET", "POST"]),
         Route("/api/admin/federation/send", admin_send, methods=["GET", "POST"]),
         Route("/api/admin/federation/actions", admin_actions, methods=["GET"]),
+        Route("/api/admin/federation/deliveries", admin_deliveries, methods=["GET"]),
         Route("/.well-known/webfinger", webfinger, methods=["GET"]),
         Route("/.well-known/host-meta", host_meta, methods=["GET"]),
         Route("/.well-known/nodeinfo", nodeinfo_links, methods=["GET"]),
