@@ -25,8 +25,8 @@ _FLAGS = {
     "webhooks_allow_private": ("--webhooks-allow-private",
                                "true to allow webhook URLs on loopback/private addresses (default false)"),
     "outbound_allow_private": ("--outbound-allow-private",
-                               "true to allow Discord, browser push and directory requests to loopback/private "
-                               "addresses (default false)"),
+                               "true to allow Discord, browser push, directory and Fediverse requests to "
+                               "loopback/private addresses, and Fediverse ones over plain http (default false)"),
     "directory_url": ("--directory-url", "the Owncast directory to list this server in while live, when enabled "
                       "(default https://directory.owncast.online)"),
 }

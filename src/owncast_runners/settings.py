@@ -34,8 +34,9 @@ class Settings:
     """Allow webhook URLs on loopback/private addresses (LAN receivers, tests); off by default
     so an admin cannot make the server probe its own network."""
     outbound_allow_private: bool = False
-    """Allow go-live notifications (Discord, browser push endpoints) and directory pings to
-    loopback/private addresses (tests, LAN setups); off by default, as for webhooks."""
+    """Allow go-live notifications (Discord, browser push endpoints), directory pings and
+    Fediverse requests to loopback/private addresses, and Fediverse requests over plain
+    ``http://`` (tests, LAN setups); off by default, as for webhooks."""
     directory_url: str = DEFAULT_DIRECTORY_URL
     """The Owncast directory pinged while live when the admin enables it (Owncast's YP server)."""
     listen_from_config: frozenset[str] = frozenset()
