@@ -379,3 +379,17 @@ async def test_the_worker_wakes_up_for_new_deliveries(rig: Rig) -> None:
         await rig.http.wait_posts(follower.inbox, 1)
     finally:
         await rig.service.close()
+
+
+async def test_an_unexpected_error_is_backed_off_not_looped(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+    follower = await add_follower(rig, 1)
+    await rig.service.send_note("hello")
+
+    def broken(private_pem: str, data: bytes) -> bytes:
+        raise ValueError("unreadable private key")
+
+    rig.crypto.sign = broken  # type: ignore[method-assign]  # signing now fails inside the attempt
+    assert await asyncio.wait_for(rig.service.deliver_due(), 5) == 1
+    (queued,) = await rig.queue.list()
+    assert queued.attempts == 1 and "unreadable private key" in queued.last_error
+    assert rig.posts(follower.inbox) == 0 and "could not deliver to" in caplog.text

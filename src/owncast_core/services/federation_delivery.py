@@ -156,15 +156,15 @@ class FederationDeliveries:
         breaker is open are skipped) and return how many attempts were made. While federation
         is off (or has no server URL) the queue is dropped instead, with a warning."""
         async with self._sending:
-            if not self._active():
-                dropped = await self._queue.clear()
-                if dropped:
-                    self._log.warning("Fediverse: federation is off, so %d deliveries not sent yet were dropped",
-                                      dropped)
-                return 0
             attempted = 0
             limit = asyncio.Semaphore(self._concurrency)
             while True:
+                if not self._active():
+                    dropped = await self._queue.clear()
+                    if dropped:
+                        self._log.warning("Fediverse: federation is off, so %d deliveries not sent yet were "
+                                          "dropped", dropped)
+                    return attempted
                 now = self._clock.now()
                 batch = await self._queue.due(now, limit=self._batch, skip_domains=self._breakers.paused(now))
                 batch = self._one_probe_per_domain(batch, now)
@@ -176,8 +176,9 @@ class FederationDeliveries:
                 for delivery, result in zip(batch, results, strict=True):
                     if isinstance(result, asyncio.CancelledError):
                         raise result
-                    if isinstance(result, BaseException):
+                    if isinstance(result, BaseException):  # a bug or the store: backed off like a failure
                         self._log.error("Fediverse: could not deliver to %s: %r", delivery.inbox, result)
+                        await self._failed(delivery, f"internal error: {result}", retry_after=None, remote=False)
                 attempted += len(batch)
 
     def _one_probe_per_domain(self, batch: list[QueuedDelivery], now: datetime) -> list[QueuedDelivery]:
@@ -233,11 +234,14 @@ class FederationDeliveries:
         if self._breakers.success(domain):
             self._log.info("Fediverse: %s answers again; resuming deliveries to it", domain)
 
-    async def _failed(self, delivery: QueuedDelivery, reason: str, *, retry_after: float | None) -> None:
+    async def _failed(self, delivery: QueuedDelivery, reason: str, *, retry_after: float | None,
+                      remote: bool = True) -> None:
+        """Count a failed attempt (towards the domain's breaker when the remote side failed) and
+        schedule the next one, or give up after the last."""
         now = self._clock.now()
         domain = delivery.domain
         already = self._breakers.tripped(domain)
-        pause = self._breakers.failure(domain, now)
+        pause = self._breakers.failure(domain, now) if remote else None
         if pause is not None and not already:
             self._log.warning("Fediverse: %s is not answering (%s); pausing deliveries to it for %s, they stay "
                               "queued", domain, reason, _duration(pause))
