@@ -393,3 +393,49 @@ async def test_an_unexpected_error_is_backed_off_not_looped(rig: Rig, caplog: py
     (queued,) = await rig.queue.list()
     assert queued.attempts == 1 and "unreadable private key" in queued.last_error
     assert rig.posts(follower.inbox) == 0 and "could not deliver to" in caplog.text
+
+
+def bob_document(host: str = "social.example", scheme: str = "https") -> dict[str, object]:
+    iri = f"{scheme}://{host}/users/bob"
+    return {"id": iri, "type": "Person", "preferredUsername": "bob", "inbox": f"{iri}/inbox",
+            "publicKey": {"id": f"{iri}#main-key", "owner": iri, "publicKeyPem": "fake-public:x"}}
+
+
+async def test_a_direct_message_is_one_signed_attempt_now_through_the_same_rules(rig: Rig) -> None:
+    bob = bob_document()
+    rig.http.routes[str(bob["id"])] = HttpReply(200, json.dumps(bob).encode())
+    inbox = str(bob["inbox"])
+    rig.http.routes[inbox] = HttpReply(202)
+    await rig.service.send_direct_message(str(bob["id"]), "<p>Your code is 123456</p>")
+    (sent,) = rig.http.posts(inbox)
+    assert (sent["type"], sent["to"], sent["object"]["to"]) == ("Create", [bob["id"]], [bob["id"]])
+    _, _, headers, body = rig.http.requests[-1]
+    params = parse_signature(headers["signature"])
+    text = signing_string(params.headers, method="POST", target="/users/bob/inbox", headers=headers)
+    assert rig.crypto.verify(rig.config.string(Keys.FEDERATION_PUBLIC_KEY), text, params.signature)
+    assert digest_matches(headers["digest"], body)
+
+    rig.http.routes[inbox] = HttpReply(503)  # reported to the caller, neither queued nor retried
+    with pytest.raises(DeliveryFailed, match="HTTP 503"):
+        await rig.service.send_direct_message(str(bob["id"]), "<p>Your code is 654321</p>")
+    assert await rig.queue.count() == 0 and await rig.advance(60) == 0 and len(rig.http.posts(inbox)) == 2
+
+
+async def test_a_direct_message_respects_https_only_and_a_paused_domain() -> None:
+    rig = await make_rig(breakers=CircuitBreakers(threshold=1))
+    plain = bob_document("plain.example", "http")
+    with pytest.raises(DeliveryFailed, match="https"):  # the actor itself is not fetched over http
+        await rig.service.send_direct_message(str(plain["id"]), "<p>hi</p>")
+    carol = bob_document("carol.example")
+    insecure = {**carol, "inbox": "http://carol.example/i"}
+    rig.http.routes[str(carol["id"])] = HttpReply(200, json.dumps(insecure).encode())
+    with pytest.raises(DeliveryRefused, match="https"):
+        await rig.service.send_direct_message(str(carol["id"]), "<p>hi</p>")
+    bob = bob_document()
+    rig.http.routes[str(bob["id"])] = HttpReply(200, json.dumps(bob).encode())
+    rig.http.routes[str(bob["inbox"])] = DeliveryFailed("connection refused")
+    with pytest.raises(DeliveryFailed, match="connection refused"):  # opens the breaker (threshold 1)
+        await rig.service.send_direct_message(str(bob["id"]), "<p>hi</p>")
+    with pytest.raises(DeliveryFailed, match="paused"):
+        await rig.service.send_direct_message(str(bob["id"]), "<p>hi</p>")
+    assert rig.posts(str(bob["inbox"])) == 1

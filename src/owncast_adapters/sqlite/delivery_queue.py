@@ -1,4 +1,4 @@
-"""``DeliveryQueue`` on SQLite (tables ``ap_delivery_bodies`` and ``ap_deliveries``, migration 9).
+"""``DeliveryQueue`` on SQLite (tables ``ap_delivery_bodies`` and ``ap_deliveries``, migration 10).
 
 "First queued for its inbox" is ``MIN(id)`` per inbox (ids only grow: AUTOINCREMENT). Queries
 interpolate only constant SQL and ``?`` placeholders."""

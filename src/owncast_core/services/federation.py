@@ -423,10 +423,13 @@ class FederationService:
 
     async def send_direct_message(self, actor_iri: str, html: str) -> None:
         """A private Note (``html``) to one remote actor: a ``Create`` addressed to that actor
-        only (with a ``Mention``), delivered signed to its inbox now; not kept in the outbox.
-        Raises ``FederationDisabled``/``NotFoundError`` without a local actor, ``DeliveryFailed``
-        when the actor cannot be fetched or its inbox does not take the message, and
-        ``DeliveryRefused`` for a target that is not allowed (used by the Fediverse sign-in)."""
+        only (with a ``Mention``), delivered signed to its inbox now, through the delivery path's
+        one-attempt ``send_now`` (https-only, breaker, 410); neither queued nor retried (the
+        caller reports a failure at once; a one-time code arriving later would be useless) nor
+        kept in the outbox. Raises ``FederationDisabled``/``NotFoundError`` without a local
+        actor, ``DeliveryFailed`` when the actor cannot be fetched or its inbox does not take the
+        message, and ``DeliveryRefused`` for a target that is not allowed (used by the Fediverse
+        sign-in). ``deliver_to(activity, [inbox])`` is the queued, retried alternative."""
         actor = self.actor()
         try:
             remote, _ = await self._remote_actor(actor_iri)
@@ -437,11 +440,7 @@ class FederationService:
         for item in (activity, activity["object"]):
             item["to"], item["cc"] = [remote.iri], []
         activity["object"]["tag"] = [{"type": "Mention", "href": remote.iri, "name": remote.username or remote.iri}]
-        body = json.dumps(activity).encode()
-        reply = await self._http.post(remote.inbox, body=body, headers=self._signed("POST", remote.inbox, body),
-                                      timeout=self._timeout)
-        if not 200 <= reply.status < 300:
-            raise DeliveryFailed(f"{remote.inbox} answered HTTP {reply.status}")
+        await self._outgoing.send_now(json.dumps(activity).encode(), remote.inbox)
 
     # admin and public lists -------------------------------------------------------------------
     async def followers_page(self, offset: int, limit: int) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from owncast_core.domain.delivery import (
     CircuitBreakers,
     QueuedDelivery,
     Verdict,
+    delivery_domain,
     judge,
     next_attempt,
     retry_after_seconds,
@@ -104,6 +105,32 @@ class FederationDeliveries:
         if added:
             self._wake.set()
         return added
+
+    async def send_now(self, body: bytes, inbox: str) -> None:
+        """One attempt right now, not queued, for a caller that reports the outcome itself (a
+        sign-in code by direct message is useless later): the same https-only rule, fresh
+        signature, breaker and 410 handling as a queued delivery. Raises ``DeliveryRefused``
+        for a target that is not allowed and ``DeliveryFailed`` for no answer, an answer other
+        than 2xx, or a domain whose deliveries are paused."""
+        domain, now = delivery_domain(inbox), self._clock.now()
+        if not self._allow_insecure and urlsplit(inbox).scheme != "https":
+            raise DeliveryRefused(f"{inbox} is not an https:// URL")
+        if domain in self._breakers.paused(now):
+            raise DeliveryFailed(f"{domain} is not answering; deliveries to it are paused for now")
+        try:
+            reply = await self._http.post(inbox, body=body, headers=self._sign(inbox, body), timeout=self._timeout)
+        except DeliveryFailed as exc:
+            self._count_failure(domain, str(exc))
+            raise
+        verdict = judge(reply.status)
+        if verdict is Verdict.RETRY:
+            self._count_failure(domain, f"HTTP {reply.status}")
+        else:
+            self._answered(domain)
+        if verdict is Verdict.GONE:
+            await self._on_gone(inbox)
+        if verdict is not Verdict.DELIVERED:
+            raise DeliveryFailed(f"{inbox} answered HTTP {reply.status}")
 
     # the worker ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -230,6 +257,13 @@ class FederationDeliveries:
         if verdict is Verdict.GONE:
             await self._on_gone(delivery.inbox)
 
+    def _count_failure(self, domain: str, reason: str) -> None:
+        already = self._breakers.tripped(domain)
+        pause = self._breakers.failure(domain, self._clock.now())
+        if pause is not None and not already:
+            self._log.warning("Fediverse: %s is not answering (%s); pausing deliveries to it for %s, they stay "
+                              "queued", domain, reason, _duration(pause))
+
     def _answered(self, domain: str) -> None:
         if self._breakers.success(domain):
             self._log.info("Fediverse: %s answers again; resuming deliveries to it", domain)
@@ -239,12 +273,8 @@ class FederationDeliveries:
         """Count a failed attempt (towards the domain's breaker when the remote side failed) and
         schedule the next one, or give up after the last."""
         now = self._clock.now()
-        domain = delivery.domain
-        already = self._breakers.tripped(domain)
-        pause = self._breakers.failure(domain, now) if remote else None
-        if pause is not None and not already:
-            self._log.warning("Fediverse: %s is not answering (%s); pausing deliveries to it for %s, they stay "
-                              "queued", domain, reason, _duration(pause))
+        if remote:
+            self._count_failure(delivery.domain, reason)
         failures = delivery.attempts + 1
         at = next_attempt(failures, now, delays=self._delays, retry_after=retry_after)
         if at is None:
