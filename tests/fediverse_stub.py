@@ -83,7 +83,9 @@ class FediverseStub:
             iri = self.actor_iri(name, host.split(":")[0])
             return JSONResponse({"subject": resource, "aliases": [iri], "links": [
                 {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": iri},
-                {"rel": "self", "type": "application/activity+json", "href": iri}]},
+                {"rel": "self", "type": "application/activity+json", "href": iri},
+                {"rel": "http://ostatus.org/schema/1.0/subscribe",
+                 "template": f"http://{host}/authorize_interaction?uri={{uri}}"}]},
                 media_type="application/jrd+json")
 
         return Starlette(routes=[Route("/users/{name}", actor, methods=["GET"]),

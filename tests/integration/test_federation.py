@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -513,3 +514,32 @@ async def test_pending_deliveries_survive_a_restart(tmp_path: Path, fedi: Fedive
         verify_signed_request("POST", resumed.path, resumed.headers, resumed.body, await our_public_key(world))
         await asyncio.wait_for(world.container.federation().idle(), 5)
         assert (await world.client.get("/api/admin/federation/deliveries", auth=ADMIN)).json()["total"] == 0
+
+
+# --- remote follow -------------------------------------------------------------------------------
+
+
+async def test_remote_follow_sends_the_viewer_to_their_servers_follow_page(tmp_path: Path,
+                                                                           fedi: FediverseStub) -> None:
+    async with running(tmp_path / "data", webfinger_scheme="http") as world:
+        url = "/api/remotefollow"
+        account = f"@viewer@127.0.0.1:{fedi.port}"
+        off = await world.client.post(url, json={"account": account})
+        assert off.status_code == 400 and "does not federate" in off.json()["message"]
+        await enable(world.client)
+
+        reply = await world.client.post(url, json={"account": account})
+        assert reply.status_code == 200, reply.text
+        actor = f"{SERVER_URL}/federation/user/streamer"
+        assert reply.json() == {
+            "redirectUrl": f"http://127.0.0.1:{fedi.port}/authorize_interaction?uri={quote(actor, safe='')}"}
+        assert any("resource=acct" in f.path and "viewer" in f.path for f in fedi.fetches)
+
+        for body, message in (
+            (b"{oops", "unable to parse request"),
+            (b"{}", "Remote Fediverse account is required to follow."),
+            (b'{"account": "not an account"}', "account must look like"),
+            (b'{"account": "@viewer@127.0.0.1:1"}', "unable to reach 127.0.0.1:1"),
+        ):
+            bad = await world.client.post(url, content=body)
+            assert bad.status_code == 400 and message in bad.json()["message"], (body, bad.text)

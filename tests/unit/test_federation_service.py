@@ -12,6 +12,7 @@ import pytest
 
 from owncast_core.domain.activitypub import (
     LIKE_ACTION,
+    REMOTE_FOLLOW_REL,
     REPOST_ACTION,
     Follower,
     OutboxItem,
@@ -20,6 +21,7 @@ from owncast_core.domain.activitypub import (
     engagement_text,
     hashtag_name,
     is_activitypub_accept,
+    remote_follow_url,
 )
 from owncast_core.domain.config import Keys
 from owncast_core.domain.http_signatures import digest_matches, parse_signature, sign_request, signing_string
@@ -637,3 +639,23 @@ def test_engagement_texts() -> None:
     assert text(REPOST_ACTION, actor_name="A", server_name="S", live=True) == live
     with pytest.raises(ValueError, match="not an engagement"):
         text("CHAT", actor_name="A", server_name="S", live=False)
+
+
+ACTOR = "https://tv.example/federation/user/streamer"
+
+
+@pytest.mark.parametrize(("links", "expected"), [
+    ([{"rel": REMOTE_FOLLOW_REL, "template": "https://m.example/authorize_interaction?uri={uri}"}],
+     "https://m.example/authorize_interaction?uri=https%3A%2F%2Ftv.example%2Ffederation%2Fuser%2Fstreamer"),
+    ([{"rel": "self", "href": "https://m.example/users/a"},
+      {"rel": REMOTE_FOLLOW_REL, "template": "https://m.example/follow/{uri}/x"}],
+     "https://m.example/follow/https%3A%2F%2Ftv.example%2Ffederation%2Fuser%2Fstreamer/x"),
+    ([{"rel": REMOTE_FOLLOW_REL, "template": "javascript:alert(1)//{uri}"}], None),  # a browser is sent there
+    ([{"rel": REMOTE_FOLLOW_REL, "template": "https://m.example/no-placeholder"}], None),
+    ([{"rel": REMOTE_FOLLOW_REL}], None),
+    ([{"rel": "self", "href": "https://m.example/users/a"}], None),
+    ("not a list", None),
+])
+def test_remote_follow_url_expands_the_subscribe_template(links: object, expected: str | None) -> None:
+    assert remote_follow_url({"links": links}, ACTOR) == expected
+    assert remote_follow_url([], ACTOR) is None

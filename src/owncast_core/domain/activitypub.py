@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import quoteattr
 
 from owncast_core.domain.timefmt import go_time
@@ -509,3 +509,26 @@ def create_note(
         "cc": cc,
         "object": note,
     }
+
+
+REMOTE_FOLLOW_REL: Final = "http://ostatus.org/schema/1.0/subscribe"
+"""The WebFinger link whose ``template`` is a server's "follow this account" page."""
+
+
+def remote_follow_url(webfinger: Any, actor_iri: str) -> str | None:
+    """The page of a Fediverse account's server for following ``actor_iri``: the ``template`` of
+    the WebFinger document's ``subscribe`` link with ``{uri}`` expanded to the IRI
+    (percent-encoded, as RFC 6570 expands a simple variable). ``None`` when there is no such
+    link or the expansion is not an http(s) URL (a browser is sent there: never ``javascript:``)."""
+    links = webfinger.get("links") if isinstance(webfinger, dict) else None
+    for link in links if isinstance(links, list) else []:
+        if not isinstance(link, dict) or link.get("rel") != REMOTE_FOLLOW_REL:
+            continue
+        template = link.get("template")
+        if not isinstance(template, str) or "{uri}" not in template:
+            continue
+        url = template.replace("{uri}", quote(actor_iri, safe=""), 1)
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return url
+    return None

@@ -19,7 +19,6 @@ starting again.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import secrets
 from collections import OrderedDict
@@ -48,7 +47,6 @@ from owncast_core.domain.chat_auth import (
     pkce_challenge,
     profile_url,
     same_profile,
-    webfinger_url,
 )
 from owncast_core.domain.config import Keys
 from owncast_core.errors import (
@@ -64,11 +62,10 @@ from owncast_core.ports.chat import UserRepository
 from owncast_core.ports.chat_auth import IdentityLinkRepository, IndieAuthClient
 from owncast_core.ports.clock import Clock, SecretGenerator
 from owncast_core.services.config import ConfigService
+from owncast_core.services.webfinger import WebFingerLookup
 
 VERIFIER_BYTES: Final = 48  # 64 characters, within RFC 7636's 43..128
 STATE_BYTES: Final = 24
-MAX_WEBFINGER_DOCUMENT: Final = 64 * 1024
-TIMEOUT_SECONDS: Final = 10.0
 
 
 class AuthChat(Protocol):
@@ -122,11 +119,10 @@ class ChatAuthService:
         self._links = links
         self._indieauth = indieauth
         self._federation = federation
-        self._http = http
         self._chat = chat
         self._clock = clock
         self._secrets = secrets_source
-        self._webfinger_scheme = webfinger_scheme
+        self._webfinger = WebFingerLookup(http=http, scheme=webfinger_scheme)
         self._max_pending = max(1, max_pending)
         self._max_codes = max(1, max_pending_codes)
         self._compare = compare
@@ -204,7 +200,8 @@ class ChatAuthService:
         name, host = fediverse_account(account)
         if not self._federation.enabled:
             raise FederationDisabled("federation is disabled")
-        actor_iri = await self._webfinger(name, host)
+        _, _, document = await self._webfinger.document(f"{name}@{host}")
+        actor_iri = actor_from_webfinger(document)
         code = f"{secrets.randbelow(10 ** OTP_DIGITS):0{OTP_DIGITS}d}"
         html = otp_message(self._config.string(Keys.SERVER_NAME), code)
         try:
@@ -249,23 +246,6 @@ class ChatAuthService:
         now = self._clock.now()
         for token in [t for t, r in self._codes.items() if now - r.created_at > OTP_TTL]:
             del self._codes[token]
-
-    async def _webfinger(self, name: str, host: str) -> str:
-        url = webfinger_url(name, host, self._webfinger_scheme)
-        try:
-            reply = await self._http.get(url, headers={"Accept": "application/jrd+json, application/json"},
-                                         timeout=TIMEOUT_SECONDS, max_body=MAX_WEBFINGER_DOCUMENT)
-        except DeliveryRefused as exc:
-            raise ValidationError(f"unable to use {host}: {exc}") from exc
-        except DeliveryFailed as exc:
-            raise ValidationError(f"unable to reach {host}: {exc}") from exc
-        if reply.status != 200:
-            raise ValidationError(f"{name}@{host} was not found (WebFinger answered HTTP {reply.status})")
-        try:
-            document = json.loads(reply.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"{host} sent an unreadable WebFinger document") from exc
-        return actor_from_webfinger(document)
 
     # both ----------------------------------------------------------------------------------------------
     async def _signed_in(self, kind: str, identity: str, *, user_id: str, display_name: str, access_token: str,

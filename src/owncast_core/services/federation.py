@@ -54,6 +54,7 @@ from owncast_core.ports.clock import Clock, IdGenerator
 from owncast_core.ports.page import PageRenderer
 from owncast_core.services.config import ConfigService
 from owncast_core.services.federation_delivery import DELIVERY_PAUSE_SECONDS, FederationDeliveries
+from owncast_core.services.webfinger import WebFingerLookup
 
 MAX_PAGE: Final = 100_000
 MAX_CLOCK_SKEW_SECONDS: Final = 300.0  # a signed request's Date may be this far off
@@ -119,6 +120,7 @@ class FederationService:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         max_clock_skew: float = MAX_CLOCK_SKEW_SECONDS,
         allow_insecure: bool = False,
+        webfinger_scheme: str = "https",
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
         breakers: CircuitBreakers | None = None,
         batch_pause: float = DELIVERY_PAUSE_SECONDS,
@@ -126,7 +128,8 @@ class FederationService:
         logger: logging.Logger | None = None,
     ) -> None:
         """``allow_insecure`` lets deliveries and fetches use ``http://`` (the runner's
-        ``--outbound-allow-private``; otherwise only ``https://``); ``retry_delays``,
+        ``--outbound-allow-private``; otherwise only ``https://``); ``webfinger_scheme`` is how
+        accounts are looked up for remote follow (``http`` only for tests); ``retry_delays``,
         ``breakers``, ``batch_pause`` and ``sleep`` tune the delivery queue (tests)."""
         self._config = config
         self._followers = followers
@@ -142,6 +145,7 @@ class FederationService:
         self._timeout = timeout
         self._max_skew = max_clock_skew
         self._allow_insecure = allow_insecure
+        self._webfinger = WebFingerLookup(http=http, scheme=webfinger_scheme, timeout=timeout)
         self._log = logger or logging.getLogger("owncast.federation")
         self._outgoing = FederationDeliveries(
             queue=deliveries, http=http, clock=clock, sign=lambda url, body: self._signed("POST", url, body),
@@ -215,6 +219,19 @@ class FederationService:
         if not server_url:
             raise NotFoundError("federation needs the server URL to be set")
         return LocalActor(server_url=server_url, username=self.username())
+
+    async def remote_follow_url(self, account: object) -> str:
+        """Where to send a viewer who wants to follow this server from their Fediverse account
+        ``account`` (``@user@host``): their server's follow page for our actor (reference §1.2,
+        ``/api/remotefollow``). ``FederationDisabled`` while off, ``NotFoundError`` without a
+        server URL, ``ValidationError`` (a message for the viewer) for a malformed account, a
+        server that cannot be reached or that offers no follow page."""
+        actor = self.actor()
+        _, _, document = await self._webfinger.document(account)
+        url = ap.remote_follow_url(document, actor.iri)
+        if url is None:
+            raise ValidationError(f"unable to determine remote follow information for {account}")
+        return url
 
     def _actor_named(self, username: str) -> LocalActor:
         actor = self.actor()

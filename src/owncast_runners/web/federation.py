@@ -12,6 +12,7 @@ maps every refusal to 400/401/403/503 (see ``inbox``), never to a 500.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -243,6 +244,23 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
             return page
         return JSONResponse(await federation.delivery_status(*page))
 
+    async def remote_follow(request: Request) -> Response:
+        """``POST /api/remotefollow`` ``{account}`` -> ``{redirectUrl}`` (reference §1.2)."""
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return simple(False, "unable to parse request")
+        account = body.get("account") if isinstance(body, dict) else None
+        if not account:
+            return simple(False, "Remote Fediverse account is required to follow.")
+        try:
+            url = await federation.remote_follow_url(account)
+        except FederationDisabled:
+            return simple(False, "this server does not federate: following it from the Fediverse is not possible")
+        except (ValidationError, NotFoundError) as exc:
+            return simple(False, str(exc))
+        return JSONResponse({"redirectUrl": url})
+
     @admin
     async def admin_approve(request: Request) -> Response:
         body = await posted_object_body(request, "actorIRI and approved")
@@ -277,4 +295,5 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
         Route("/federation/user/{username}/following", following, methods=["GET"]),
         Route("/federation/{object_id}", posted_object, methods=["GET"]),
         Route("/api/followers", public_followers, methods=["GET"]),
+        Route("/api/remotefollow", remote_follow, methods=["POST"]),
     ]
