@@ -72,3 +72,14 @@ class SignatureRejected(AuthenticationError):
 
 class Overloaded(OwncastError):
     """A bounded queue is full; the caller may retry later."""
+
+
+class OAuthError(OwncastError):
+    """An OAuth 2.0 / IndieAuth error answer (RFC 6749 §5.2): ``error`` is the code
+    (``invalid_request``, ``invalid_client``, ``temporarily_unavailable``, ...) and the message
+    (``description``) its ``error_description``, safe to show to the client."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
