@@ -59,6 +59,7 @@ from owncast_core.services.config import ConfigService
 from owncast_core.services.config_views import ConfigViews
 from owncast_core.services.directory import DirectoryService
 from owncast_core.services.federation import FederationService
+from owncast_core.services.indieauth_provider import IndieAuthProviderService
 from owncast_core.services.log_history import LogHistoryBuffer
 from owncast_core.services.notifications import NotificationService
 from owncast_core.services.stats import StatsService
@@ -251,6 +252,10 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         secrets_source=ids,
     )
+    # the streamer's IndieAuth identity: this server as authorization endpoint (reference §6.3)
+    indieauth_provider = providers.Singleton(
+        IndieAuthProviderService, config=config, clock=clock, secrets_source=ids,
+    )
     config_views = providers.Singleton(
         ConfigViews, config=config, renderer=page_renderer, encoders=encoders,
         status=status, follower_count=federation.provided.follower_count,
@@ -311,4 +316,5 @@ class Container(containers.DeclarativeContainer):
         notification_service=notifications,
         federation_service=federation,
         chat_auth_service=chat_auth,
+        indieauth_provider_service=indieauth_provider,
     )

@@ -16,6 +16,7 @@ from owncast_core.services.chat import ChatService
 from owncast_core.services.chat_auth import ChatAuthService
 from owncast_core.services.config import ConfigService
 from owncast_core.services.federation import FederationService
+from owncast_core.services.indieauth_provider import IndieAuthProviderService
 from owncast_core.services.notifications import NotificationService
 from owncast_core.services.stream import StreamService
 from owncast_core.services.viewers import ViewerService
@@ -28,6 +29,7 @@ from owncast_runners.web import (
     emoji,
     federation,
     hls,
+    indieauth_provider,
     moderation,
     notifications,
     pages,
@@ -52,6 +54,7 @@ def create_app(
     notification_service: NotificationService | None = None,
     federation_service: FederationService | None = None,
     chat_auth_service: ChatAuthService | None = None,
+    indieauth_provider_service: IndieAuthProviderService | None = None,
 ) -> Starlette:
     """Build the web app from resolved services (the container calls this)."""
     route_list: list[BaseRoute] = [
@@ -79,6 +82,8 @@ def create_app(
         route_list += admin_api_routes(admin_api, config=config, data_dir=data_dir, chat=chat)
     if federation_service is not None:
         route_list += federation.routes(federation=federation_service, config=config)
+    if indieauth_provider_service is not None:
+        route_list += indieauth_provider.routes(provider=indieauth_provider_service, config=config)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return PlainTextResponse("404 page not found", status_code=404)
