@@ -17,16 +17,14 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from dependency_injector import providers
 
-from owncast_core.testing.fakes import FakeTranscoder
 from owncast_runners.container import Container
 from owncast_runners.server import OwncastServer
-from owncast_runners.settings import Settings
 
 from ..fediverse_stub import FediverseStub, verify_signed_request
 from ..indieauth_stub import IndieAuthStub
 from .chat_app import serving
+from .in_process import running_server
 from .ws_client import RawWebSocket
 
 pytestmark = pytest.mark.integration
@@ -44,19 +42,11 @@ class World:
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    settings = Settings(data_dir=tmp_path / "data", web_host=("127.0.0.1",), web_port=0, rtmp_host="127.0.0.1",
-                        rtmp_port=0, outbound_allow_private=True)
-    container = Container(settings=settings)
-    container.transcoder.override(providers.Object(FakeTranscoder(bytes_per_segment=20_000)))
-    container.chat_auth.add_kwargs(webfinger_scheme="http")  # the stub Fediverse server speaks plain http
-    server = OwncastServer(settings, container)
-    await server.start()
-    client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.web_port}")
-    try:
-        yield World(server, container, client, tmp_path / "data")
-    finally:
-        await client.aclose()
-        await server.stop()
+    def configure(container: Container) -> None:
+        container.chat_auth.add_kwargs(webfinger_scheme="http")  # the stub Fediverse server speaks plain http
+
+    async with running_server(tmp_path / "data", configure=configure, outbound_allow_private=True) as running:
+        yield World(running.server, running.container, running.client, tmp_path / "data")
 
 
 @pytest.fixture
@@ -186,23 +176,15 @@ async def test_indieauth_refusals(world: World, site: IndieAuthStub) -> None:
 
 
 async def test_private_targets_are_refused_without_the_flag(tmp_path: Path, site: IndieAuthStub) -> None:
-    settings = Settings(data_dir=tmp_path / "data", web_host=("127.0.0.1",), web_port=0, rtmp_host="127.0.0.1",
-                        rtmp_port=0)
-    container = Container(settings=settings)
-    container.transcoder.override(providers.Object(FakeTranscoder(bytes_per_segment=20_000)))
-    server = OwncastServer(settings, container)
-    await server.start()
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.web_port}") as client:
-            await admin_set(client, "serverurl", SERVER_URL)
-            ada = await register(client, "Ada")
-            for host in (f"{site.base}/", "http://localhost/", "http://10.1.2.3/", "http://[::1]:1/"):
-                reply = await client.post("/api/auth/indieauth", params={"accessToken": ada["accessToken"]},
-                                          json={"authHost": host})
-                assert reply.status_code == 400 and "unable to use" in reply.json()["message"], host
-        assert site.authorizations == [] and site.redemptions == []
-    finally:
-        await server.stop()
+    async with running_server(tmp_path / "data") as running:
+        client = running.client
+        await admin_set(client, "serverurl", SERVER_URL)
+        ada = await register(client, "Ada")
+        for host in (f"{site.base}/", "http://localhost/", "http://10.1.2.3/", "http://[::1]:1/"):
+            reply = await client.post("/api/auth/indieauth", params={"accessToken": ada["accessToken"]},
+                                      json={"authHost": host})
+            assert reply.status_code == 400 and "unable to use" in reply.json()["message"], host
+    assert site.authorizations == [] and site.redemptions == []
 
 
 # Fediverse one-time codes ------------------------------------------------------------------------------------

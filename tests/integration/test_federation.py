@@ -21,10 +21,10 @@ from owncast_core.domain.config import Keys
 from owncast_core.testing.fakes import FakeTranscoder
 from owncast_runners.container import Container
 from owncast_runners.server import OwncastServer
-from owncast_runners.settings import Settings
 
 from ..fediverse_stub import FediverseStub, InvalidSignature, verify_signed_request, verify_signed_response
 from .chat_app import serving
+from .in_process import loopback_settings, running_server
 from .ws_client import RawWebSocket
 
 pytestmark = pytest.mark.integration
@@ -47,19 +47,11 @@ class World:
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    settings = Settings(data_dir=tmp_path / "data", web_host=("127.0.0.1",), web_port=0, rtmp_host="127.0.0.1",
-                        rtmp_port=0, outbound_allow_private=True)
-    container = Container(settings=settings)
-    container.transcoder.override(providers.Object(FakeTranscoder(bytes_per_segment=20_000)))
-    container.notifications.add_kwargs(delay=1.0)  # the go-live round: 2 min in production
-    server = OwncastServer(settings, container)
-    await server.start()
-    client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.web_port}")
-    try:
-        yield World(server, container, client)
-    finally:
-        await client.aclose()
-        await server.stop()
+    def configure(container: Container) -> None:
+        container.notifications.add_kwargs(delay=1.0)  # the go-live round: 2 min in production
+
+    async with running_server(tmp_path / "data", configure=configure, outbound_allow_private=True) as running:
+        yield World(running.server, running.container, running.client)
 
 
 async def admin_set(client: httpx.AsyncClient, name: str, value: object) -> None:
@@ -156,8 +148,7 @@ async def test_served_documents_are_signed_with_the_actor_key(world: World) -> N
 
 
 async def test_the_key_pair_survives_a_restart(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", web_host=("127.0.0.1",), web_port=0, rtmp_host="127.0.0.1",
-                        rtmp_port=0)
+    settings = loopback_settings(tmp_path / "data")
     keys = []
     for _ in range(2):
         container = Container(settings=settings)
@@ -440,19 +431,9 @@ async def next_engagement_within(ws: RawWebSocket, seconds: float) -> dict[str, 
 async def running(data_dir: Path, **federation: object) -> AsyncIterator[World]:
     """The server on ``data_dir`` (a real SQLite file), with ``federation`` keyword arguments
     added to ``FederationService`` (short retry delays)."""
-    settings = Settings(data_dir=data_dir, web_host=("127.0.0.1",), web_port=0, rtmp_host="127.0.0.1",
-                        rtmp_port=0, outbound_allow_private=True)
-    container = Container(settings=settings)
-    container.transcoder.override(providers.Object(FakeTranscoder()))
-    container.federation.add_kwargs(**federation)
-    server = OwncastServer(settings, container)
-    await server.start()
-    client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.web_port}")
-    try:
-        yield World(server, container, client)
-    finally:
-        await client.aclose()
-        await server.stop()
+    async with running_server(data_dir, configure=lambda c: c.federation.add_kwargs(**federation),
+                              outbound_allow_private=True) as server:
+        yield World(server.server, server.container, server.client)
 
 
 async def follow_and_accept(world: World, fedi: FediverseStub) -> None:

@@ -19,12 +19,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from dependency_injector import providers
 
-from owncast_core.testing.fakes import FakeTranscoder
 from owncast_runners.container import Container
 from owncast_runners.server import OwncastServer
-from owncast_runners.settings import Settings
+
+from .in_process import running_server
 
 pytestmark = pytest.mark.integration
 ADMIN = ("admin", "abc123")
@@ -35,16 +34,8 @@ CALLBACK = "https://app.example/auth/callback"
 
 @asynccontextmanager
 async def running(data_dir: Path, *, allow_private: bool = False) -> AsyncIterator[tuple[OwncastServer, Container]]:
-    settings = Settings(data_dir=data_dir, web_host=("127.0.0.1",), web_port=0, rtmp_host="127.0.0.1", rtmp_port=0,
-                        outbound_allow_private=allow_private)
-    container = Container(settings=settings)
-    container.transcoder.override(providers.Object(FakeTranscoder(bytes_per_segment=20_000)))
-    server = OwncastServer(settings, container)
-    await server.start()
-    try:
-        yield server, container
-    finally:
-        await server.stop()
+    async with running_server(data_dir, outbound_allow_private=allow_private) as server:
+        yield server.server, server.container
 
 
 @pytest.fixture
