@@ -57,14 +57,6 @@ async def site() -> AsyncIterator[IndieAuthStub]:
         yield stub
 
 
-@pytest.fixture
-async def fedi() -> AsyncIterator[FediverseStub]:
-    stub = FediverseStub()
-    async with serving(stub.app()) as port:
-        stub.port = port
-        yield stub
-
-
 async def admin_set(client: httpx.AsyncClient, name: str, value: object) -> None:
     reply = await client.post(f"/api/admin/config/{name}", json={"value": value}, auth=ADMIN)
     assert reply.status_code == 200, reply.text

@@ -23,7 +23,6 @@ from owncast_runners.container import Container
 from owncast_runners.server import OwncastServer
 
 from ..fediverse_stub import FediverseStub, InvalidSignature, verify_signed_request, verify_signed_response
-from .chat_app import serving
 from .in_process import loopback_settings, running_server
 from .ws_client import RawWebSocket
 
@@ -162,14 +161,6 @@ async def test_the_key_pair_survives_a_restart(tmp_path: Path) -> None:
 
 
 # --- follows (slice 2) ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def fedi() -> AsyncIterator[FediverseStub]:
-    stub = FediverseStub()
-    async with serving(stub.app()) as port:
-        stub.port = port
-        yield stub
 
 
 def follow_activity(stub: FediverseStub, name: str = "alice", host: str = "127.0.0.1", n: int = 1) -> bytes:
