@@ -269,6 +269,20 @@ def test_admin_title_change_shows_on_the_viewer_page(browser: Any, owncast: Any)
     admin_context.close()
 
 
+def test_admin_fediverse_page_shows_the_delivery_queue(browser: Any, owncast: Any) -> None:
+    context = browser.new_context(viewport=DESKTOP, http_credentials=ADMIN)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(owncast.url + "/admin/#/federation")
+    queue = page.locator(".card", has=page.locator("h2", has_text="Waiting deliveries"))
+    queue.locator("text=Nothing waiting: every post has been delivered.").wait_for(timeout=10_000)
+    queue.get_by_role("button", name="Refresh").click()
+    queue.locator("text=Nothing waiting").wait_for(timeout=10_000)
+    assert errors == []
+    context.close()
+
+
 def test_admin_pages_refuse_without_credentials(browser: Any, owncast: Any) -> None:
     from playwright.sync_api import Error as PlaywrightError
 

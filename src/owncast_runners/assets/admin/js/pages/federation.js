@@ -1,4 +1,5 @@
-// The Fediverse (ActivityPub): settings, followers (approve requests), and posting.
+// The Fediverse (ActivityPub): settings, followers (approve requests), posting, and the outbound
+// delivery queue (posts waiting for a retry, servers paused after repeated failures).
 import { el } from '/js/dom.js';
 import { ApiError, getJSON, postJSON } from '/js/api.js';
 import { button, card, refresh, run, serverConfig, setting, statusLine, table, when } from '../forms.js';
@@ -33,9 +34,23 @@ export async function render(root) {
     { label: '', value: (x) => el('span', { class: 'actions' },
       button('Approve', () => approve(x.link, true)), button('Reject', () => approve(x.link, false), 'danger')) },
   ], await getJSON('/api/admin/followers/pending'), { empty: 'No pending requests.' }));
+  const deliveries = el('div');
+  const loadDeliveries = optional(async () => {
+    const queue = await getJSON('/api/admin/federation/deliveries?offset=0&limit=100');
+    const paused = (queue.pausedDomains || []).map((p) =>
+      el('p', { class: 'muted' }, `${p.domain}: not answering, paused until ${when(p.until)}`));
+    return el('div', {}, ...paused, table([
+      { label: 'To', value: (x) => x.domain },
+      { label: 'What', value: (x) => x.type },
+      { label: 'Tries', value: (x) => String(x.attempts) },
+      { label: 'Next try', value: (x) => when(x.nextAttemptAt) },
+      { label: 'Last error', value: (x) => x.lastError || '' },
+    ], queue.results || [], { empty: 'Nothing waiting: every post has been delivered.' }));
+  });
   function reload() {
     refresh(followers, loadFollowers);
     refresh(pending, loadPending);
+    refresh(deliveries, loadDeliveries);
   }
   const post = el('textarea', { rows: 3, placeholder: 'Write a post for your followers (markdown)', 'aria-label': 'Post' });
   const postStatus = statusLine();
@@ -53,6 +68,7 @@ export async function render(root) {
       button('Send', () => run(postStatus, () => postJSON('/api/admin/federation/send', { value: post.value }), 'Sent'), 'primary'),
       postStatus)),
     card('Follow requests', el('div', { class: 'toolbar' }, status), pending),
-    card('Followers', followers));
+    card('Followers', followers),
+    card('Waiting deliveries', el('div', { class: 'toolbar' }, button('Refresh', reload)), deliveries));
   reload();
 }
