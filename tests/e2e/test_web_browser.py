@@ -8,14 +8,17 @@ go to a temporary directory, so a test run leaves the work tree clean).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,8 @@ import httpx
 import pytest
 
 from owncast_core.domain.config import Keys
+
+from ..indieauth_stub import IndieAuthStub
 
 pytestmark = pytest.mark.integration
 
@@ -542,3 +547,302 @@ def test_service_worker_route_serves_the_push_handler(owncast: Any) -> None:
     override.write_text("// mine")
     assert httpx.get(owncast.url + "/serviceworker.js", timeout=5).text == "// mine"
     assert httpx.post(owncast.url + "/serviceworker.js", timeout=5).status_code == 405
+
+
+# --- chat sign-in and Fediverse follow ---------------------------------------------------------
+
+@contextmanager
+def serving_in_thread(app: Any) -> Iterator[int]:
+    """Serve the ASGI ``app`` on a free loopback port from its own thread and event loop (the
+    test's thread belongs to Playwright's sync API); yields the port."""
+    from ..integration.chat_app import serving
+
+    ready = threading.Event()
+    state: dict[str, Any] = {}
+
+    async def main() -> None:
+        state["loop"], state["stop"] = asyncio.get_running_loop(), asyncio.Event()
+        async with serving(app) as port:
+            state["port"] = port
+            ready.set()
+            await state["stop"].wait()
+
+    thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
+    thread.start()
+    assert ready.wait(10), "the stub server did not start"
+    try:
+        yield int(state["port"])
+    finally:
+        state["loop"].call_soon_threadsafe(state["stop"].set)
+        thread.join(10)
+
+
+@pytest.fixture
+def indieauth_site() -> Iterator[IndieAuthStub]:
+    """The stub IndieAuth website (``tests/indieauth_stub.py``: approves at once) on loopback."""
+    stub = IndieAuthStub()
+    with serving_in_thread(stub.app()) as port:
+        stub.port = port
+        yield stub
+
+
+def admin_set(server: Any, name: str, value: object) -> None:
+    reply = httpx.post(f"{server.url}/api/admin/config/{name}", json={"value": value}, auth=ADMIN_AUTH, timeout=5)
+    assert reply.status_code == 200, (name, reply.text)
+
+
+def server_says(server: Any, path: str, payload: dict[str, Any], *, token: bool = True) -> str:
+    """What the server answers ``payload`` at ``path`` (as another chat user): the message the
+    page must show word for word."""
+    params = {}
+    if token:
+        params["accessToken"] = httpx.post(server.url + "/api/chat/register", json={}, timeout=5).json()["accessToken"]
+    reply = httpx.post(server.url + path, params=params, json=payload, timeout=15)
+    assert reply.status_code == 400, reply.text
+    return str(reply.json()["message"])
+
+
+def chat_ready(page: Any) -> None:
+    page.wait_for_function("() => document.querySelector('.chat-me')?.textContent.length > 1", timeout=15_000)
+
+
+def focus_is_in(page: Any, selector: str) -> bool:
+    return bool(page.evaluate("(s) => Boolean(document.activeElement?.closest(s))", selector))
+
+
+def open_sign_in(page: Any) -> Any:
+    page.get_by_role("button", name="Chat menu").click()
+    assert page.get_attribute(".chat-menu-button", "aria-expanded") == "true"
+    page.get_by_role("menuitem", name="Authenticate").click()
+    dialog = page.get_by_role("dialog", name="Authenticate")
+    dialog.wait_for()
+    assert focus_is_in(page, "dialog.signin-dialog [role=tabpanel]:not([hidden]) input")
+    return dialog
+
+
+def test_chat_sign_in_with_indieauth_in_the_browser(browser: Any, make_owncast: Any,
+                                                     indieauth_site: IndieAuthStub) -> None:
+    server = make_owncast(args=("--outbound-allow-private", "true")).start()  # the stub website is on loopback
+    admin_set(server, "serverurl", server.url)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server.url + "/")
+    chat_ready(page)
+    assert page.is_hidden(".chat-header .chat-auth-badge")
+
+    # federation is off: IndieAuth is the only method, so there are no tabs
+    dialog = open_sign_in(page)
+    assert dialog.get_by_role("tab").count() == 0
+    assert "Use your own website to authenticate" in dialog.inner_text()
+    # a website without IndieAuth: the server's refusal, word for word
+    refused = server_says(server, "/api/auth/indieauth", {"authHost": f"{indieauth_site.base}/plain"})
+    dialog.get_by_label("Your website").fill(f"{indieauth_site.base}/plain")
+    dialog.get_by_role("button", name="Sign in with IndieAuth").click()
+    dialog.locator(".form-status.is-error").wait_for()
+    assert dialog.locator(".form-status").inner_text() == refused and "does not support IndieAuth" in refused
+    # Esc closes it and gives focus back to the menu button
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Chat menu"
+
+    # the stub approves at once: to its authorization page and back through our callback to /
+    dialog = open_sign_in(page)
+    dialog.get_by_label("Your website").fill(f"{indieauth_site.base}/")
+    with page.expect_navigation(url=server.url + "/", timeout=15_000):
+        dialog.get_by_label("Your website").press("Enter")
+    chat_ready(page)
+    page.locator(".chat-local", has_text=f"You are now authenticated with {indieauth_site.base}/").wait_for()
+    page.wait_for_selector(".chat-header .chat-auth-badge:not([hidden])", timeout=10_000)
+    assert page.get_attribute(".chat-header .chat-auth-badge", "aria-label") == "Authenticated"
+    (asked,) = indieauth_site.authorizations
+    assert asked["client_id"] == server.url and asked["redirect_uri"] == server.url + "/api/auth/indieauth/callback"
+    assert len(indieauth_site.redemptions) == 1  # the server redeemed the code (PKCE checked by the stub)
+    user_id = page.evaluate("JSON.parse(localStorage.getItem('owncast.chat.identity')).id")
+    assert database_rows(server, "SELECT user_id, token, type FROM auth") == [
+        (user_id, f"{indieauth_site.base}/", "INDIEAUTH")]
+
+    # everyone sees the badge next to the authenticated user's messages, and only theirs
+    other = context.browser.new_context(viewport=DESKTOP).new_page()
+    other.goto(server.url + "/")
+    chat_ready(other)
+    page.fill(".chat-input", "signed in and chatting")
+    page.press(".chat-input", "Enter")
+    mine = other.locator(".chat-message", has_text="signed in and chatting")
+    mine.wait_for(timeout=15_000)
+    assert mine.get_by_role("img", name="Authenticated").count() == 1
+    other.fill(".chat-input", "just a guest")
+    other.press(".chat-input", "Enter")
+    guest = page.locator(".chat-message", has_text="just a guest")
+    guest.wait_for(timeout=15_000)
+    assert guest.locator(".chat-auth-badge").count() == 0
+    page.get_by_role("button", name="Chat menu").click()
+    screenshot(page, "viewer-signed-in.png")
+    page.keyboard.press("Escape")
+    assert page.is_hidden(".chat-menu")
+    # signed in, the dialog says so
+    dialog = open_sign_in(page)
+    assert "You are already authenticated." in dialog.inner_text()
+    assert errors == []
+    other.context.close()
+    context.close()
+
+
+FEDI_START = "**/api/auth/fediverse?*"
+FEDI_VERIFY = "**/api/auth/fediverse/verify?*"
+UNREACHABLE = "@nobody@127.0.0.1:1"
+
+
+def test_chat_sign_in_with_a_fediverse_code_in_the_browser(browser: Any, owncast: Any) -> None:
+    admin_set(owncast, "serverurl", owncast.url)
+    admin_set(owncast, "federation/enable", True)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(owncast.url + "/")
+    chat_ready(page)
+
+    # both methods: two tabs, moved between with the arrow keys
+    dialog = open_sign_in(page)
+    tabs = dialog.get_by_role("tab")
+    assert tabs.all_inner_texts() == ["IndieAuth", "Fediverse"]
+    assert tabs.nth(0).get_attribute("aria-selected") == "true"
+    tabs.nth(0).focus()
+    page.keyboard.press("ArrowRight")
+    assert tabs.nth(1).get_attribute("aria-selected") == "true"
+    assert dialog.get_by_role("tabpanel", name="Fediverse").is_visible()
+    assert dialog.get_by_role("tabpanel", name="IndieAuth").is_hidden()
+    panel = dialog.get_by_role("tabpanel", name="Fediverse")
+
+    # an account the server cannot reach (loopback is refused without --outbound-allow-private)
+    refused = server_says(owncast, "/api/auth/fediverse", {"account": UNREACHABLE})
+    panel.get_by_label("Your Fediverse account").fill(UNREACHABLE)
+    panel.get_by_role("button", name="Send me a code").click()
+    panel.locator(".form-status.is-error").wait_for()
+    assert panel.locator(".form-status").inner_text() == refused and refused.startswith("Could not send code")
+
+    # The server looks accounts up with WebFinger over https only, which a loopback stub cannot
+    # serve it: here the browser's request to start is answered by the test as the server would
+    # after sending the code. The code is then checked by the real server, which has none pending.
+    page.route(FEDI_START, lambda route: route.fulfill(status=200, content_type="application/json",
+                                                       body='{"success":true,"message":""}'))
+    panel.get_by_label("Your Fediverse account").fill("@alice@social.example")
+    panel.get_by_role("button", name="Send me a code").click()
+    code = panel.get_by_label("Code")
+    code.wait_for()
+    assert "A code was sent to @alice@social.example" in panel.inner_text()
+    assert focus_is_in(page, "input[name=code]")
+    code.fill("123456")
+    code.press("Enter")
+    panel.locator(".form-status.is-error", has_text="That code is wrong or has expired").wait_for()
+    assert dialog.is_visible()
+
+    # a right code (answered as the server does on success) closes the dialog with a message
+    page.route(FEDI_VERIFY, lambda route: route.fulfill(status=200, content_type="application/json",
+                                                        body='{"success":true,"message":""}'))
+    panel.get_by_role("button", name="Verify code").click()
+    dialog.wait_for(state="hidden")
+    page.locator(".chat-local", has_text="You are now authenticated as @alice@social.example.").wait_for()
+    page.unroute(FEDI_START)
+    page.unroute(FEDI_VERIFY)
+
+    # federation turned off after the page loaded: the real server's refusal is shown
+    admin_set(owncast, "federation/enable", False)
+    dialog = open_sign_in(page)
+    dialog.get_by_role("tab", name="Fediverse").click()
+    panel = dialog.get_by_role("tabpanel", name="Fediverse")
+    panel.get_by_label("Your Fediverse account").fill("@alice@social.example")
+    panel.get_by_role("button", name="Send me a code").click()
+    panel.locator(".form-status.is-error").wait_for()
+    assert panel.locator(".form-status").inner_text() == server_says(
+        owncast, "/api/auth/fediverse", {"account": "@alice@social.example"})
+    assert "federation is disabled" in panel.locator(".form-status").inner_text()
+    assert errors == []
+    context.close()
+
+
+
+def test_follow_from_the_fediverse_in_the_browser(browser: Any, owncast: Any) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(owncast.url + "/")
+    page.wait_for_selector(".about h2")
+    assert page.locator(".follow-button").count() == 0  # federation is off
+    # and without a server URL either there is nothing to sign in with: no menu entry for it
+    chat_ready(page)
+    page.get_by_role("button", name="Chat menu").click()
+    assert page.get_by_role("menuitem").all_inner_texts() == ["Change name or colour"]
+    page.keyboard.press("Escape")
+    assert page.is_hidden(".chat-menu")
+    admin_set(owncast, "serverurl", owncast.url)
+    admin_set(owncast, "federation/enable", True)
+    page.reload()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    button = page.get_by_role("button", name="Follow")
+    button.wait_for()
+    account = httpx.get(owncast.url + "/api/config", timeout=5).json()["federation"]["account"]
+    assert page.inner_text(".about .fediverse") == f"Follow on the Fediverse: @{account}"
+
+    button.click()
+    dialog = page.get_by_role("dialog", name="Follow New Owncast Server")
+    dialog.wait_for()
+    assert f"@{account}" in dialog.inner_text()
+    assert focus_is_in(page, "dialog.follow-dialog input[name=account]")
+    # the server cannot reach the account: its error, word for word
+    refused = server_says(owncast, "/api/remotefollow", {"account": UNREACHABLE}, token=False)
+    dialog.get_by_label("Your Fediverse account").fill(UNREACHABLE)
+    dialog.get_by_role("button", name="Follow").click()
+    dialog.locator(".form-status.is-error").wait_for()
+    assert dialog.locator(".form-status").inner_text() == refused and "127.0.0.1:1" in refused
+    # Esc closes; focus goes back to the Follow button
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.classList.contains('follow-button')")
+
+    # The real lookup is WebFinger over https, which a loopback stub cannot serve the server: the
+    # browser's call is answered here as the server answers on success. A redirect that is not
+    # http(s) is never followed; an http(s) one is.
+    replies = [{"redirectUrl": "javascript:window.pwned=1"},
+               {"redirectUrl": f"{owncast.url}/api/status?followed={account}"}]
+    posted: list[Any] = []
+
+    def answer(route: Any) -> None:
+        posted.append(route.request.post_data_json)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(replies.pop(0)))
+
+    page.route("**/api/remotefollow", answer)
+    button.click()
+    dialog.get_by_label("Your Fediverse account").fill("@alice@social.example")
+    dialog.get_by_role("button", name="Follow").click()
+    dialog.locator(".form-status.is-error", has_text="did not offer a page to follow from").wait_for()
+    assert page.evaluate("window.pwned") is None
+    with page.expect_navigation(url=f"{owncast.url}/api/status?followed={account}"):
+        dialog.get_by_role("button", name="Follow").click()
+    assert posted == [{"account": "@alice@social.example"}] * 2
+    assert errors == []
+    context.close()
+
+
+def test_sign_in_and_follow_dialogs_fit_a_phone(browser: Any, owncast: Any) -> None:
+    admin_set(owncast, "serverurl", owncast.url)
+    admin_set(owncast, "federation/enable", True)
+    phone = browser.new_context(**PHONE)
+    page = phone.new_page()
+    page.goto(owncast.url + "/")
+    chat_ready(page)
+    for open_dialog, name in ((lambda: page.get_by_role("button", name="Follow").click(), "Follow"),
+                              (lambda: open_sign_in(page), "Authenticate")):
+        open_dialog()
+        dialog = page.locator("dialog[open]")
+        dialog.wait_for()
+        box = dialog.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)
+        assert dialog.locator("input").first.is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(page, f"viewer-phone-{name.lower()}.png")
+        dialog.get_by_role("button", name="Close").click()
+        dialog.wait_for(state="hidden")
+    phone.close()

@@ -1,10 +1,13 @@
 // The chat panel: registers an anonymous user (identity.js, kept in localStorage), loads the history,
 // talks to /ws?accessToken= (a frame may hold several JSON events separated by "\n"), and offers
-// rename, colour, emoji and, for users with the MODERATOR scope, inline moderation.
+// rename, colour, emoji and, for users with the MODERATOR scope, inline moderation. Its menu
+// (the ⋮ button) holds "Change name or colour" and, on the viewer page when the server offers a
+// method, "Authenticate" (signin.js). Authenticated users get a badge next to their name.
 // Message bodies are the server's sanitised HTML; names and everything else are text.
 import { el, clear, html, icon } from './dom.js';
 import { ApiError, getJSON, postJSON } from './api.js';
 import { ensureIdentity, loadIdentity, saveIdentity } from './identity.js';
+import { SignInDialog, signInMethods, takeReturningSignIn } from './signin.js';
 
 const MAX_MESSAGES = 500;
 const USER_COLORS = 8;
@@ -19,16 +22,25 @@ function socketUrl(override, token) {
   return `${protocol}//${base.host}/ws?accessToken=${encodeURIComponent(token)}`;
 }
 
+/** The badge of an authenticated user (IndieAuth or Fediverse), named for assistive technology. */
+function authenticatedBadge() {
+  return el('span', { class: 'chat-auth-badge', role: 'img', 'aria-label': 'Authenticated',
+    title: 'Authenticated' }, icon('shield'));
+}
+
 function when(timestamp) {
   const date = new Date(timestamp);
   return Number.isNaN(date.getTime()) ? '' : date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
 
 export class ChatPanel {
-  constructor(root, { config, readonly = false }) {
+  /** `signIn`: offer "Authenticate" in the menu (the viewer page; an embed would come back to `/`). */
+  constructor(root, { config, readonly = false, signIn = false }) {
     this.root = root;
     this.config = config;
     this.readonly = readonly;
+    this.signInMethods = signIn && !readonly ? signInMethods(config) : [];
+    this.returningFrom = this.signInMethods.length ? takeReturningSignIn() : null;
     this.identity = loadIdentity();
     this.user = null;
     this.socket = null;
@@ -47,7 +59,9 @@ export class ChatPanel {
       return;
     }
     this.nameButton = el('button', { type: 'button', class: 'chat-me', title: 'Change your name or colour',
-      onclick: () => { this.settings.hidden = !this.settings.hidden; } }, '…');
+      onclick: () => this.toggleSettings() }, '…');
+    this.meBadge = authenticatedBadge();
+    this.meBadge.hidden = true;
     this.nameInput = el('input', { type: 'text', maxlength: 30, 'aria-label': 'Your chat name' });
     this.swatches = el('div', { class: 'chat-swatches' },
       Array.from({ length: USER_COLORS }, (_, i) => el('button', {
@@ -63,8 +77,71 @@ export class ChatPanel {
       'aria-label': 'Emoji', onclick: () => this.toggleEmoji() }, icon('smile'));
     this.form = el('form', { class: 'chat-form', onsubmit: (e) => { e.preventDefault(); this.sendMessage(); } },
       this.input, emojiButton, el('button', { type: 'submit', class: 'chat-send' }, 'Send'));
-    clear(this.root, el('div', { class: 'chat-header' }, el('span', {}, 'Chat'), this.nameButton),
-      this.settings, this.list, this.notice, this.emojiPicker, this.form);
+    clear(this.root, el('div', { class: 'chat-header' }, el('span', {}, 'Chat'),
+      el('div', { class: 'chat-header-end' }, this.meBadge, this.nameButton, this.buildMenu())),
+    this.settings, this.list, this.notice, this.emojiPicker, this.form);
+  }
+
+  toggleSettings(show = this.settings.hidden) {
+    this.settings.hidden = !show;
+    if (show) this.nameInput.focus();
+  }
+
+  /** The ⋮ menu button and its menu (ARIA menu pattern: arrows move, Esc closes, focus returns). */
+  buildMenu() {
+    const items = [el('button', { type: 'button', role: 'menuitem', tabindex: -1,
+      onclick: () => { close(true); this.toggleSettings(true); } }, 'Change name or colour')];
+    if (this.signInMethods.length) {
+      items.push(el('button', { type: 'button', role: 'menuitem', tabindex: -1, class: 'chat-menu-signin',
+        onclick: () => { close(true); this.openSignIn(); } }, 'Authenticate'));
+    }
+    const button = el('button', { type: 'button', class: 'chat-menu-button', 'aria-label': 'Chat menu',
+      title: 'Chat menu', 'aria-haspopup': 'menu', 'aria-expanded': 'false', 'aria-controls': 'chat-menu',
+      onclick: () => (menu.hidden ? open() : close()) }, icon('menu'));
+    const menu = el('div', { class: 'chat-menu', id: 'chat-menu', role: 'menu', hidden: true,
+      'aria-label': 'Chat', onkeydown: (event) => {
+        const index = items.indexOf(document.activeElement);
+        const move = { ArrowDown: 1, ArrowUp: -1 }[event.key];
+        if (move) {
+          event.preventDefault();
+          items[(index + move + items.length) % items.length].focus();
+        } else if (event.key === 'Home' || event.key === 'End') {
+          event.preventDefault();
+          items[event.key === 'Home' ? 0 : items.length - 1].focus();
+        } else if (event.key === 'Escape' || event.key === 'Tab') {
+          if (event.key === 'Escape') event.preventDefault();
+          close(event.key === 'Escape');
+        }
+      } }, items);
+    const outside = (event) => { if (!wrapper.contains(event.target)) close(false); };
+    const open = () => {
+      menu.hidden = false;
+      button.setAttribute('aria-expanded', 'true');
+      items[0].focus();
+      document.addEventListener('pointerdown', outside);
+    };
+    const close = (refocus = false) => {
+      menu.hidden = true;
+      button.setAttribute('aria-expanded', 'false');
+      document.removeEventListener('pointerdown', outside);
+      if (refocus) button.focus();
+    };
+    const wrapper = el('div', { class: 'chat-menu-wrap' }, button, menu);
+    this.menuButton = button;
+    return wrapper;
+  }
+
+  openSignIn() {
+    if (!this.signInDialog) {
+      this.signInDialog = new SignInDialog({ methods: this.signInMethods, currentUser: () => this.user,
+        onSignedIn: (text) => this.addLocalLine(text) });
+    }
+    this.signInDialog.open();
+  }
+
+  /** A line only this viewer sees (not from the server). */
+  addLocalLine(text) {
+    this.push(el('li', { class: 'chat-line chat-local', role: 'status' }, text));
   }
 
   async start() {
@@ -193,7 +270,13 @@ export class ChatPanel {
     saveIdentity(this.identity);
     this.root.classList.toggle('is-moderator', (user.scopes || []).includes('MODERATOR'));
     this.root.dataset.userId = user.id;
+    this.root.classList.toggle('is-authenticated', Boolean(user.authenticated));
     if (!this.nameButton) return;
+    if (this.returningFrom) {
+      if (user.authenticated) this.addLocalLine(`You are now authenticated with ${this.returningFrom}.`);
+      this.returningFrom = null;
+    }
+    this.meBadge.hidden = !user.authenticated;
     this.nameButton.textContent = user.displayName;
     this.nameButton.className = `chat-me user-color-${user.displayColor ?? 0}`;
     this.nameInput.value = user.displayName;
@@ -219,6 +302,7 @@ export class ChatPanel {
     const item = el('li', { class: 'chat-message', dataset: { id: event.id, userId: user.id ?? '' } },
       el('div', { class: 'chat-meta' },
         el('span', { class: `chat-author user-color-${user.displayColor ?? 0}` }, user.displayName ?? ''),
+        user.authenticated ? authenticatedBadge() : null,
         user.isBot ? el('span', { class: 'chat-badge' }, 'bot') : null,
         (user.scopes || []).includes('MODERATOR') ? el('span', { class: 'chat-badge' }, 'mod') : null,
         el('time', { datetime: event.timestamp }, when(event.timestamp)),

@@ -1,6 +1,6 @@
-// The viewer's chat user, shared by the chat panel and the notify button: one anonymous user per
-// browser, its token kept in localStorage. Concurrent callers share one registration.
-import { postJSON } from './api.js';
+// The viewer's chat user, shared by the chat panel, the notify button and chat sign-in: one user
+// per browser, its token kept in localStorage. Concurrent callers share one registration.
+import { ApiError, postJSON } from './api.js';
 
 const IDENTITY_KEY = 'owncast.chat.identity';
 let pending = null;
@@ -33,4 +33,18 @@ export async function ensureIdentity(force = false) {
     }).finally(() => { pending = null; });
   }
   return pending;
+}
+
+/**
+ * POST `payload` to `path?accessToken=<the viewer's token>`; when the server no longer knows the
+ * stored token (401) a new chat user is registered and the call made once more, as chat does.
+ */
+export async function postWithToken(path, payload) {
+  const send = (identity) => postJSON(`${path}?accessToken=${encodeURIComponent(identity.accessToken)}`, payload);
+  try {
+    return await send(await ensureIdentity());
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    return send(await ensureIdentity(true));
+  }
 }

@@ -5,8 +5,7 @@
 // Clicked again while on, it turns them off: the server forgets the subscription and the browser
 // drops it.
 import { el, clear, icon } from './dom.js';
-import { ApiError, postJSON } from './api.js';
-import { ensureIdentity } from './identity.js';
+import { postWithToken } from './identity.js';
 
 const STATE_KEY = 'owncast.notify';
 export const SERVICE_WORKER_URL = '/serviceworker.js';
@@ -50,14 +49,7 @@ async function subscribe(publicKey) {
 
 async function tellServer(action, subscription) {
   const payload = { channel: CHANNEL, destination: JSON.stringify(subscription) };
-  const send = (identity) => postJSON(
-    `/api/notifications/${action}?accessToken=${encodeURIComponent(identity.accessToken)}`, payload);
-  try {
-    return await send(await ensureIdentity());
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 401) throw error;
-    return send(await ensureIdentity(true)); // the stored token is no longer known, as chat does
-  }
+  return postWithToken(`/api/notifications/${action}`, payload);
 }
 
 /** Fill `root` with the button when notifications are offered; leaves it hidden otherwise. */

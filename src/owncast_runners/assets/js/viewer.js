@@ -1,10 +1,12 @@
-// The viewer page `/`: player, stream state, the notify button, the streamer's page and the chat panel.
+// The viewer page `/`: player, stream state, the notify and Fediverse follow buttons, the streamer's
+// page and the chat panel (with chat sign-in).
 import { el, clear, formatDuration, icon } from './dom.js';
 import { applyCustomisation, getJSON, watchStatus } from './api.js';
 import { Player } from './player.js';
 import { ChatPanel } from './chat.js';
 import { externalActions, renderAbout, renderIdentity } from './about.js';
 import { renderNotify } from './notify.js';
+import { renderFollow } from './follow.js';
 
 const config = await getJSON('/api/config').catch(() => ({}));
 applyCustomisation(config);
@@ -19,6 +21,7 @@ const player = new Player(document.getElementById('player'), { offlineMessage: c
 renderAbout(document.getElementById('about'), config);
 clear(document.getElementById('actions'), externalActions(config.externalActions));
 renderNotify(document.getElementById('notify'), config);
+renderFollow(document.getElementById('follow'), config);
 
 const titleNode = document.getElementById('stream-title');
 const stateNode = document.getElementById('stream-state');
@@ -50,5 +53,5 @@ watchStatus(renderStatus);
 setInterval(renderClock, 1000);
 
 if (!config.chatDisabled) {
-  new ChatPanel(document.getElementById('chat'), { config }).start();
+  new ChatPanel(document.getElementById('chat'), { config, signIn: true }).start();
 }
