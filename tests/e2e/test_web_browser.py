@@ -642,6 +642,12 @@ def test_chat_sign_in_with_indieauth_in_the_browser(browser: Any, make_owncast: 
     dialog.get_by_role("button", name="Sign in with IndieAuth").click()
     dialog.locator(".form-status.is-error").wait_for()
     assert dialog.locator(".form-status").inner_text() == refused and "does not support IndieAuth" in refused
+    # typed without a scheme, the website is taken as https (nothing listens there: the server says so)
+    refused = server_says(server, "/api/auth/indieauth", {"authHost": "https://127.0.0.1:1"})
+    dialog.get_by_label("Your website").fill("127.0.0.1:1")
+    dialog.get_by_role("button", name="Sign in with IndieAuth").click()
+    dialog.locator(".form-status.is-error", has_text=refused).wait_for()
+    assert "https://127.0.0.1:1" in refused
     # Esc closes it and gives focus back to the menu button
     page.keyboard.press("Escape")
     dialog.wait_for(state="hidden")

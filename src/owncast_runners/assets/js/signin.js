@@ -34,10 +34,10 @@ export function takeReturningSignIn() {
   }
 }
 
-/** "example.org" -> "https://example.org"; anything with a scheme is left to the server to judge. */
+/** "example.org" -> "https://example.org"; anything with a scheme ("x://") is left to the server. */
 export function websiteUrl(text) {
   const value = text.trim();
-  return /^[a-z][a-z0-9+.-]*:/i.test(value) ? value : `https://${value}`;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`;
 }
 
 function intro(user, method) {
