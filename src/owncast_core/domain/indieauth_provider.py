@@ -1,11 +1,14 @@
 """Owncast as an IndieAuth *provider* (authorization server) for the streamer (reference §6.3):
 the pure rules. The streamer types this server's URL into another IndieAuth site; that site
-sends the browser to ``GET /api/auth/provider/indieauth`` (the streamer approves by signing in
-as admin), gets a one-time ``code`` back at its ``redirect_uri``, and redeems it with a form
-``POST`` to the same path, which answers who the user is: this server's URL and profile.
+sends the browser to ``GET /api/auth/provider/indieauth`` (behind the admin sign-in), which
+shows a consent page; the streamer's "Allow" (a form ``POST`` to ``CONSENT_PATH`` carrying a
+one-time consent token) sends the browser back to the ``redirect_uri`` with a one-time ``code``,
+"Deny" with ``error=access_denied``. The client redeems the code with a form ``POST`` to the
+provider path, which answers who the user is: this server's URL and profile.
 
-Everything here is sync and I/O free: request validation, the redirect back, the profile.
-The stateful part (issued codes, expiry, single use) is ``services/indieauth_provider.py``.
+Everything here is sync and I/O free: request validation, the redirects back, the profile.
+The stateful part (consent tokens, issued codes, expiry, single use) is
+``services/indieauth_provider.py``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from owncast_core.errors import OAuthError
 
 PROVIDER_PATH: Final = "/api/auth/provider/indieauth"
+CONSENT_PATH: Final = PROVIDER_PATH + "/consent"
+CONSENT_TTL: Final = timedelta(minutes=5)
+"""A consent page's token is good for this long (time enough to read the page and decide)."""
+MAX_PENDING_CONSENTS: Final = 100
+"""Consent pages waiting for a decision kept at most; when full, a new one is refused
+(``temporarily_unavailable``) rather than dropping one the streamer may be reading."""
+CONSENT_TOKEN_BYTES: Final = 32
 CODE_TTL: Final = timedelta(minutes=10)
 """Owncast's ``registrationTimeout``: an unredeemed code is forgotten after this."""
 MAX_PENDING_CODES: Final = 100
@@ -36,6 +46,7 @@ INVALID_CLIENT: Final = "invalid_client"  # Owncast answers every failed redempt
 UNSUPPORTED_RESPONSE_TYPE: Final = "unsupported_response_type"
 UNSUPPORTED_GRANT_TYPE: Final = "unsupported_grant_type"
 TEMPORARILY_UNAVAILABLE: Final = "temporarily_unavailable"
+ACCESS_DENIED: Final = "access_denied"  # RFC 6749 §4.1.2.1: the resource owner said no
 
 SERVER_URL_REQUIRED: Final = "the Owncast server URL must be set to use this server as an IndieAuth identity"
 
@@ -64,6 +75,27 @@ class PendingCode:
     redirect_uri: str
     code_challenge: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PendingConsent:
+    """A validated request shown on a consent page, waiting for the streamer's decision (the
+    consent token itself is not kept, only its hash, which is the key it is stored under)."""
+
+    request: AuthorizationRequest
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentPrompt:
+    """What the consent page shows and posts back: ``token`` (the one-time consent token, bound
+    server-side to ``request``), the client (``client_host`` is its host, with the port when not
+    the scheme's default) and ``me``, the identity the streamer would sign in as."""
+
+    token: str
+    request: AuthorizationRequest
+    client_host: str
+    me: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,11 +187,32 @@ def redemption(form: Mapping[str, object]) -> Redemption:
 
 def redirect_with_code(redirect_uri: str, *, code: str, state: str, iss: str) -> str:
     """``redirect_uri`` with ``code``, ``state`` and ``iss`` set in its query (its own other
-    query parameters kept, any of those three it already had replaced)."""
+    query parameters kept, any authorization response parameter it already had replaced)."""
+    return _redirect_with(redirect_uri, [("code", code), ("state", state), ("iss", iss)])
+
+
+def redirect_with_error(redirect_uri: str, *, error: str, state: str, iss: str) -> str:
+    """``redirect_uri`` with ``error``, ``state`` and ``iss`` set in its query (RFC 6749
+    §4.1.2.1, RFC 9207), as ``redirect_with_code`` keeps and replaces parameters."""
+    return _redirect_with(redirect_uri, [("error", error), ("state", state), ("iss", iss)])
+
+
+def client_host(client_id: str) -> str:
+    """The host a consent page names the client by: ``client_id``'s host, lower case, with its
+    port when that is not the scheme's default (``client_id`` is a validated http(s) URL)."""
+    scheme, host, port = _origin(client_id)
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    return host if port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
+
+
+_RESPONSE_PARAMETERS: Final = frozenset({"code", "state", "iss", "error", "error_description", "error_uri"})
+
+
+def _redirect_with(redirect_uri: str, added: list[tuple[str, str]]) -> str:
     parts = urlsplit(redirect_uri)
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("code", "state", "iss")]
-    query = urlencode([*kept, ("code", code), ("state", state), ("iss", iss)])
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _RESPONSE_PARAMETERS]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode([*kept, *added]), ""))
 
 
 def _text(values: Mapping[str, object], name: str) -> str:
