@@ -199,12 +199,21 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
 
     admin = require_admin(config)
 
-    @admin
-    async def admin_followers(request: Request) -> Response:
-        page = pagination(request)
-        if isinstance(page, Response):
-            return page
-        return JSONResponse(await federation.followers_page(*page))
+    def paged(load: Callable[[int, int], Awaitable[dict[str, Any]]]) -> Endpoint:
+        """An admin route answering ``load(offset, limit)`` for ``?offset=&limit=``."""
+
+        @admin
+        async def endpoint(request: Request) -> Response:
+            page = pagination(request)
+            if isinstance(page, Response):
+                return page
+            return JSONResponse(await load(*page))
+
+        return endpoint
+
+    admin_followers = paged(federation.followers_page)
+    admin_actions = paged(federation.actions_page)
+    admin_deliveries = paged(federation.delivery_status)  # owncast-py's own: the outbound delivery queue
 
     @admin
     async def admin_pending(request: Request) -> Response:
@@ -228,21 +237,6 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
         except StorageError as exc:
             return simple(False, f"unable to save the post: {exc}")
         return simple(True, "sent")
-
-    @admin
-    async def admin_actions(request: Request) -> Response:
-        page = pagination(request)
-        if isinstance(page, Response):
-            return page
-        return JSONResponse(await federation.actions_page(*page))
-
-    @admin
-    async def admin_deliveries(request: Request) -> Response:
-        """owncast-py's own: the outbound delivery queue (``FederationService.delivery_status``)."""
-        page = pagination(request)
-        if isinstance(page, Response):
-            return page
-        return JSONResponse(await federation.delivery_status(*page))
 
     async def remote_follow(request: Request) -> Response:
         """``POST /api/remotefollow`` ``{account}`` -> ``{redirectUrl}`` (reference §1.2)."""
