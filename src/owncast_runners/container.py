@@ -67,6 +67,7 @@ from owncast_core.services.status import StatusService
 from owncast_core.services.stream import StreamService
 from owncast_core.services.users import UserService
 from owncast_core.services.viewers import ViewerService
+from owncast_core.services.webfinger import WebFingerLookup
 from owncast_core.services.webhooks import WebhookService
 from owncast_runners.settings import Settings
 from owncast_runners.web.admin_api import AdminApi
@@ -224,6 +225,8 @@ class Container(containers.DeclarativeContainer):
     page_renderer = providers.Singleton(MarkdownItPageRenderer)
     followers_repository = providers.Singleton(SqliteFollowersRepository, database=database)
     federation_http = providers.Singleton(HttpxFederationHttp, http=outbound_http)
+    # one account lookup for remote follow and the chat's Fediverse sign-in
+    webfinger = providers.Singleton(WebFingerLookup, http=federation_http)
     federation = providers.Singleton(
         FederationService,
         config=config,
@@ -232,6 +235,7 @@ class Container(containers.DeclarativeContainer):
         deliveries=providers.Singleton(SqliteDeliveryQueue, database=database),
         crypto=providers.Singleton(RsaFederationCrypto),
         http=federation_http,
+        webfinger=webfinger,
         clock=clock,
         ids=ids,
         renderer=page_renderer,
@@ -247,7 +251,7 @@ class Container(containers.DeclarativeContainer):
         links=providers.Singleton(SqliteIdentityLinkRepository, database=database),
         indieauth=providers.Singleton(HttpxIndieAuthClient, http=outbound_http),
         federation=federation,
-        http=federation_http,
+        webfinger=webfinger,
         chat=chat,
         clock=clock,
         secrets_source=ids,

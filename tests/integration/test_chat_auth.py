@@ -43,7 +43,7 @@ class World:
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     def configure(container: Container) -> None:
-        container.chat_auth.add_kwargs(webfinger_scheme="http")  # the stub Fediverse server speaks plain http
+        container.webfinger.add_kwargs(scheme="http")  # the stub Fediverse server speaks plain http
 
     async with running_server(tmp_path / "data", configure=configure, outbound_allow_private=True) as running:
         yield World(running.server, running.container, running.client, tmp_path / "data")

@@ -493,7 +493,9 @@ async def test_pending_deliveries_survive_a_restart(tmp_path: Path, fedi: Fedive
 
 async def test_remote_follow_sends_the_viewer_to_their_servers_follow_page(tmp_path: Path,
                                                                            fedi: FediverseStub) -> None:
-    async with running(tmp_path / "data", webfinger_scheme="http") as world:
+    async with running_server(tmp_path / "data", configure=lambda c: c.webfinger.add_kwargs(scheme="http"),
+                              outbound_allow_private=True) as server:
+        world = World(server.server, server.container, server.client)
         url = "/api/remotefollow"
         account = f"@viewer@127.0.0.1:{fedi.port}"
         off = await world.client.post(url, json={"account": account})

@@ -31,6 +31,7 @@ from owncast_core.errors import (
 )
 from owncast_core.ports.activitypub import HttpReply
 from owncast_core.services.chat_auth import ChatAuthService
+from owncast_core.services.webfinger import WebFingerLookup
 from owncast_core.testing.fakes import (
     InMemoryIdentityLinkRepository,
     InMemoryIndieAuthClient,
@@ -76,8 +77,8 @@ async def rig() -> Rig:
         return hmac.compare_digest(a, b)
 
     service = ChatAuthService(config=chat.config, users=chat.user_repo, links=links, indieauth=indieauth,
-                              federation=messenger, http=http, chat=chat.chat, clock=chat.clock,
-                              secrets_source=chat.ids, max_pending=3, compare=compare)
+                              federation=messenger, webfinger=WebFingerLookup(http=http), chat=chat.chat,
+                              clock=chat.clock, secrets_source=chat.ids, max_pending=3, compare=compare)
     return Rig(chat, service, links, indieauth, messenger, http, compared)
 
 

@@ -57,7 +57,6 @@ from owncast_core.errors import (
     NotFoundError,
     ValidationError,
 )
-from owncast_core.ports.activitypub import FederationHttp
 from owncast_core.ports.chat import UserRepository
 from owncast_core.ports.chat_auth import IdentityLinkRepository, IndieAuthClient
 from owncast_core.ports.clock import Clock, SecretGenerator
@@ -104,11 +103,10 @@ class ChatAuthService:
         links: IdentityLinkRepository,
         indieauth: IndieAuthClient,
         federation: DirectMessenger,
-        http: FederationHttp,
+        webfinger: WebFingerLookup,
         chat: AuthChat,
         clock: Clock,
         secrets_source: SecretGenerator,
-        webfinger_scheme: str = "https",
         max_pending: int = MAX_PENDING_INDIEAUTH,
         max_pending_codes: int = MAX_PENDING_OTP,
         compare: Callable[[bytes, bytes], bool] = hmac.compare_digest,
@@ -122,7 +120,7 @@ class ChatAuthService:
         self._chat = chat
         self._clock = clock
         self._secrets = secrets_source
-        self._webfinger = WebFingerLookup(http=http, scheme=webfinger_scheme)
+        self._webfinger = webfinger
         self._max_pending = max(1, max_pending)
         self._max_codes = max(1, max_pending_codes)
         self._compare = compare

@@ -120,7 +120,7 @@ class FederationService:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         max_clock_skew: float = MAX_CLOCK_SKEW_SECONDS,
         allow_insecure: bool = False,
-        webfinger_scheme: str = "https",
+        webfinger: WebFingerLookup | None = None,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
         breakers: CircuitBreakers | None = None,
         batch_pause: float = DELIVERY_PAUSE_SECONDS,
@@ -128,8 +128,8 @@ class FederationService:
         logger: logging.Logger | None = None,
     ) -> None:
         """``allow_insecure`` lets deliveries and fetches use ``http://`` (the runner's
-        ``--outbound-allow-private``; otherwise only ``https://``); ``webfinger_scheme`` is how
-        accounts are looked up for remote follow (``http`` only for tests); ``retry_delays``,
+        ``--outbound-allow-private``; otherwise only ``https://``); ``webfinger`` looks
+        accounts up for remote follow (default: over https through ``http``); ``retry_delays``,
         ``breakers``, ``batch_pause`` and ``sleep`` tune the delivery queue (tests)."""
         self._config = config
         self._followers = followers
@@ -145,7 +145,7 @@ class FederationService:
         self._timeout = timeout
         self._max_skew = max_clock_skew
         self._allow_insecure = allow_insecure
-        self._webfinger = WebFingerLookup(http=http, scheme=webfinger_scheme, timeout=timeout)
+        self._webfinger = webfinger or WebFingerLookup(http=http, timeout=timeout)
         self._log = logger or logging.getLogger("owncast.federation")
         self._outgoing = FederationDeliveries(
             queue=deliveries, http=http, clock=clock, sign=lambda url, body: self._signed("POST", url, body),
