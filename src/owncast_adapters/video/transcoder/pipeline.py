@@ -96,6 +96,7 @@ class Pipeline:
                 events=events,
                 master=master,
                 on_failure=self._failures.variant_failed,
+                inline=len(job.variants) == 1,
             )
             for i in range(len(job.variants))
         ]
