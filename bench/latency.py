@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _flv import FLV_VIDEO_TAG, QuietListener, paced_tags_async
+from _flv import FLV_VIDEO_TAG, QuietListener, compile_sources, paced_tags_async
 
 from owncast_adapters.video.transcoder import PyAVTranscoder
 from owncast_core.domain.stream import BroadcasterDetails, StreamOutputVariant, TranscodeJob, latency_level
@@ -82,6 +82,7 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per configuration")
     args = parser.parse_args()
+    compile_sources()
     with tempfile.TemporaryDirectory(prefix="owncast-latency-") as tmp:
         root = Path(tmp)
         flv = root / "input.flv"

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _flv import QuietListener, paced_tags, paced_tags_async
+from _flv import QuietListener, compile_sources, paced_tags, paced_tags_async
 
 from owncast_adapters.video.transcoder import PyAVTranscoder
 from owncast_core.domain.stream import (
@@ -185,6 +185,7 @@ def main() -> None:
         "--ladder", choices=["1", "2", "both"], default="both", help="variants in the ladder (default: both ladders)"
     )
     args = parser.parse_args()
+    compile_sources()
     latency = latency_level(2)
     runners = {"cli": run_cli, "ours": run_ours}
     with tempfile.TemporaryDirectory(prefix="owncast-bench-") as tmp:
