@@ -64,3 +64,32 @@ def test_broadcaster_details_from_metadata() -> None:
     silent = BroadcasterDetails.from_metadata({"width": 640, "videocodecid": 7}, remote_addr="x",
                                               connected_at=datetime.now(UTC))
     assert silent.has_video and not silent.has_audio and silent.audio_codec == "No audio"
+
+
+def _fourcc_number(text: str) -> float:
+    """How an enhanced-RTMP publisher (FFmpeg 6.1+, OBS 29.1+) sends a FourCC in onMetaData."""
+    return float(int.from_bytes(text.encode("ascii"), "big"))
+
+
+@pytest.mark.parametrize(
+    ("video", "audio", "names"),
+    [
+        (7.0, 10.0, ("H.264", "AAC")),  # classic FLV ids
+        (12, 2, ("H.265", "MP3")),
+        (_fourcc_number("hvc1"), _fourcc_number("mp4a"), ("H.265", "AAC")),  # FFmpeg 8's HEVC publisher
+        (_fourcc_number("av01"), _fourcc_number("Opus"), ("AV1", "Opus")),
+        (_fourcc_number("vp09"), _fourcc_number("fLaC"), ("VP9", "FLAC")),
+        ("avc1", "ec-3", ("H.264", "E-AC-3")),  # as strings
+        (_fourcc_number("abcd"), "wxyz", ("abcd", "wxyz")),  # unknown FourCCs are shown as they are
+        (99, 99, ("Unknown", "Unknown")),  # unknown FLV ids
+        (float("nan"), float("inf"), ("Unknown", "Unknown")),  # hostile doubles
+        (-5.0, 2.0**40, ("Unknown", "Unknown")),
+        (True, "", ("Unknown", "Unknown")),
+        (0x01020304, 0x7F7F7F7F, ("Unknown", "Unknown")),  # numbers that spell no printable FourCC
+    ],
+)
+def test_codec_names_from_metadata(video: object, audio: object, names: tuple[str, str]) -> None:
+    details = BroadcasterDetails.from_metadata(
+        {"videocodecid": video, "audiocodecid": audio}, remote_addr="x", connected_at=datetime.now(UTC)
+    )
+    assert (details.video_codec, details.audio_codec) == names

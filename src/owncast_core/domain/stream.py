@@ -193,26 +193,47 @@ def latency_level(level: int) -> LatencyLevel:
 # FLV codec ids from onMetaData -> Owncast's names (core/rtmp/utils.go).
 _VIDEO_CODECS = {7: "H.264", 12: "H.265", 2: "Sorenson H.263", 4: "VP6", 5: "VP6 alpha"}
 _AUDIO_CODECS = {10: "AAC", 2: "MP3", 11: "Speex", 1: "ADPCM", 0: "PCM"}
+# Enhanced RTMP (OBS 29.1+ and FFmpeg 6.1+ sending HEVC, AV1 or VP9) names codecs by FourCC,
+# as a string or as the number its four bytes make.
+_VIDEO_FOURCCS = {"avc1": "H.264", "hvc1": "H.265", "hev1": "H.265", "av01": "AV1", "vp09": "VP9"}
+_AUDIO_FOURCCS = {"mp4a": "AAC", ".mp3": "MP3", "Opus": "Opus", "fLaC": "FLAC", "ac-3": "AC-3", "ec-3": "E-AC-3"}
+
+
+def _fourcc(number: int) -> str | None:
+    """The FourCC a codec id number spells (``0x68766331`` -> ``"hvc1"``), if it spells one."""
+    if not 0x20202020 <= number <= 0x7E7E7E7E:
+        return None
+    text = number.to_bytes(4, "big")
+    return text.decode("ascii") if all(0x20 <= b <= 0x7E for b in text) else None
+
+
+def _codec_name(codec_id: object, numbers: dict[int, str], fourccs: dict[str, str]) -> str:
+    if isinstance(codec_id, (int, float)) and not isinstance(codec_id, bool):
+        if codec_id != codec_id or codec_id in (float("inf"), float("-inf")):
+            return "Unknown"  # NaN or infinite: AMF0 numbers are doubles
+        number = int(codec_id)
+        if number in numbers:
+            return numbers[number]
+        fourcc = _fourcc(number)
+        return fourccs.get(fourcc, fourcc) if fourcc is not None else "Unknown"
+    if isinstance(codec_id, str) and codec_id:
+        return fourccs.get(codec_id, codec_id)
+    return "Unknown"
 
 
 def video_codec_name(codec_id: object) -> str:
-    """Map an FLV ``videocodecid`` (number or fourcc string) to Owncast's codec label."""
-    if isinstance(codec_id, (int, float)) and not isinstance(codec_id, bool):
-        return _VIDEO_CODECS.get(int(codec_id), "Unknown")
-    if isinstance(codec_id, str) and codec_id:
-        return {"avc1": "H.264", "hvc1": "H.265", "hev1": "H.265"}.get(codec_id, codec_id)
-    return "Unknown"
+    """Map an FLV ``videocodecid`` (FLV number, or an enhanced-RTMP FourCC as a string or a
+    number) to Owncast's codec label; an unknown FourCC is returned as is, anything else is
+    ``"Unknown"``."""
+    return _codec_name(codec_id, _VIDEO_CODECS, _VIDEO_FOURCCS)
 
 
 def audio_codec_name(codec_id: object) -> str:
-    """Map an FLV ``audiocodecid`` to Owncast's codec label ("No audio" when absent)."""
+    """Map an FLV ``audiocodecid`` (as ``video_codec_name``) to Owncast's codec label ("No
+    audio" when absent)."""
     if codec_id is None:
         return "No audio"
-    if isinstance(codec_id, (int, float)) and not isinstance(codec_id, bool):
-        return _AUDIO_CODECS.get(int(codec_id), "Unknown")
-    if isinstance(codec_id, str) and codec_id:
-        return {"mp4a": "AAC", ".mp3": "MP3"}.get(codec_id, codec_id)
-    return "Unknown"
+    return _codec_name(codec_id, _AUDIO_CODECS, _AUDIO_FOURCCS)
 
 
 @dataclass(frozen=True, slots=True)
