@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -163,3 +164,55 @@ def test_garbage_on_the_rtmp_port_is_dropped_and_server_keeps_serving(owncast: A
     assert owncast.status()["online"] is False
     publish(f"{owncast.rtmp_url}/abc123", seconds=60)
     owncast.wait_for(online=True, timeout=40)
+
+
+def enhanced_publisher(url: str, encoder: str, seconds: int = 20) -> subprocess.Popen[bytes]:
+    """PyAV's FFmpeg publishing ``encoder``'s video over enhanced RTMP (see the script)."""
+    script = Path(__file__).parents[1] / "enhanced_rtmp_publisher.py"
+    return subprocess.Popen([sys.executable, str(script), url, encoder, str(seconds), "320x240"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+@pytest.mark.parametrize(("encoder", "label"), [("libx265", "H.265"), ("libsvtav1", "AV1")])
+def test_hevc_and_av1_over_enhanced_rtmp_play_as_h264(owncast: Any, encoder: str, label: str, tmp_path: Path) -> None:
+    """OBS 29.1+ can send HEVC or AV1 ("enhanced RTMP", codecs named by FourCC): the streamer
+    sees the codec named in the log and viewers get the usual H.264 HLS."""
+    publisher = enhanced_publisher(f"{owncast.rtmp_url}/abc123", encoder)
+    try:
+        owncast.wait_for(online=True, timeout=40)
+        assert f"stream started: 320x240@30 {label}/AAC from 127.0.0.1" in owncast.log()
+        (segment, *_) = download_segments(owncast.url, 0, tmp_path, count=1)
+        kinds = {s["codec_type"]: s["codec_name"] for s in ffprobe(segment, "-show_streams")["streams"]}
+        assert kinds == {"video": "h264", "audio": "aac"}
+    finally:
+        publisher.kill()
+        publisher.communicate()
+
+
+@pytest.mark.parametrize(
+    ("encoder", "video", "codecs"),
+    [("libx265", "hevc", "hvc1."), ("libsvtav1", "h264", "avc1.")],  # AV1 cannot ride in MPEG-TS: encoded
+)
+def test_video_passthrough_of_enhanced_rtmp_codecs(
+    make_owncast: Any, encoder: str, video: str, codecs: str, tmp_path: Path
+) -> None:
+    """A passthrough variant copies H.265 as it comes (CODECS naming it, so players know);
+    AV1 cannot be carried in HLS's MPEG-TS, so that variant is encoded to H.264 instead, with
+    a warning that says why, rather than ending the stream."""
+    server = make_owncast()
+    server.configure({Keys.VIDEO_VARIANTS: [{"videoPassthrough": True, "audioPassthrough": True}]})
+    server.start()
+    publisher = enhanced_publisher(f"{server.rtmp_url}/abc123", encoder)
+    try:
+        server.wait_for(online=True, timeout=40)
+        master = get(server.url + "/hls/stream.m3u8").text
+        assert f'CODECS="{codecs}' in master, master
+        (segment, *_) = download_segments(server.url, 0, tmp_path, count=1)
+        kinds = {s["codec_type"]: s["codec_name"] for s in ffprobe(segment, "-show_streams")["streams"]}
+        assert kinds == {"video": video, "audio": "aac"}
+    finally:
+        publisher.kill()
+        publisher.communicate()
+    warned = "video passthrough cannot carry AV1 in HLS; encoding it to H.264" in server.log()
+    assert warned is (encoder == "libsvtav1")
+    assert "Traceback" not in server.log()

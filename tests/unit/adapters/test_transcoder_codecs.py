@@ -8,6 +8,8 @@ from owncast_adapters.video.transcoder.codec_strings import (
     aac_codec_string,
     audio_codec_string,
     avc_codec_string,
+    hevc_codec_string,
+    video_codec_string,
 )
 
 # libx264's global header (Annex B): SPS (High, level 3.0) then PPS.
@@ -52,3 +54,36 @@ def test_aac_codec_string(extradata: bytes | None, expected: str) -> None:
 def test_mp3_is_named_by_its_object_type() -> None:
     assert audio_codec_string("mp3", None) == "mp4a.40.34"
     assert audio_codec_string("aac", bytes.fromhex("1210")) == "mp4a.40.2"
+
+
+# x265's hvcC (Main 10, level 3.1, progressive + frame-only constraints), as an enhanced-RTMP
+# publisher sends it: ISO/IEC 14496-15 HEVCDecoderConfigurationRecord, first 13 bytes matter.
+X265_MAIN10_HVCC = bytes.fromhex("0102200000009000000000005df000fcfdfafa00000f04")
+
+
+@pytest.mark.parametrize(
+    ("extradata", "expected"),
+    [
+        (X265_MAIN10_HVCC, "hvc1.2.4.L93.90"),
+        # Main, level 3.1, compatibility with Main and Main 10 (0x60000000 reversed = 0x6): the
+        # example string of Apple's HLS authoring spec.
+        (bytes.fromhex("010160000000b000000000005d"), "hvc1.1.6.L93.B0"),
+        # profile space 1 (A), high tier, level 4 (120), every constraint byte set
+        (bytes.fromhex("01614000000011223344556678"), "hvc1.A1.2.H120.11.22.33.44.55.66"),
+    ],
+)
+def test_hevc_codec_string(extradata: bytes, expected: str) -> None:
+    assert hevc_codec_string(extradata) == expected
+
+
+@pytest.mark.parametrize(
+    "extradata", [None, b"", X265_MAIN10_HVCC[:12], b"\x00\x00\x00\x01\x40\x01\x0c\x01" + bytes(8)]  # Annex B VPS
+)
+def test_hevc_codec_string_needs_an_hvcc_record(extradata: bytes | None) -> None:
+    assert hevc_codec_string(extradata) is None
+
+
+def test_video_codec_string_by_codec() -> None:
+    assert video_codec_string("h264", X264_EXTRADATA) == "avc1.64001e"
+    assert video_codec_string("hevc", X265_MAIN10_HVCC) == "hvc1.2.4.L93.90"
+    assert video_codec_string("av1", bytes.fromhex("81000c00")) is None  # not carried in MPEG-TS: no CODECS

@@ -2,7 +2,10 @@
 
 H.264: ``avc1.PPCCLL`` (profile_idc, constraint flags, level_idc in hex) read from either an
 ``avcC`` record (FLV / MP4 style, first byte 1) or Annex B parameter sets (what libx264 gives
-with a global header). AAC: ``mp4a.40.<audio object type>`` from the AudioSpecificConfig.
+with a global header). H.265 (passed through from an enhanced-RTMP publisher):
+``hvc1.<space><profile>.<compatibility>.<tier><level>[.<constraints>]`` from an ``hvcC``
+record (ISO/IEC 14496-15 annex E). AAC: ``mp4a.40.<audio object type>`` from the
+AudioSpecificConfig.
 """
 
 from __future__ import annotations
@@ -36,6 +39,29 @@ def avc_codec_string(extradata: bytes | None) -> str | None:
             return None
         profile, constraints, level = sps[1], sps[2], sps[3]
     return f"avc1.{profile:02x}{constraints:02x}{level:02x}"
+
+
+def hevc_codec_string(extradata: bytes | None) -> str | None:
+    """``hvc1...`` for an ``hvcC`` record; ``None`` for anything else (e.g. Annex B)."""
+    if not extradata or extradata[0] != 1 or len(extradata) < 13:
+        return None
+    space, tier, profile = extradata[1] >> 6, (extradata[1] >> 5) & 1, extradata[1] & 0x1F
+    compatibility = int.from_bytes(extradata[2:6], "big")
+    reversed_bits = int(f"{compatibility:032b}"[::-1], 2)
+    constraints = bytes(extradata[6:12]).rstrip(b"\x00")
+    parts = [f"hvc1.{'' if space == 0 else 'ABC'[space - 1]}{profile}", f"{reversed_bits:X}",
+             f"{'H' if tier else 'L'}{extradata[12]}", *(f"{b:X}" for b in constraints)]  # fmt: skip
+    return ".".join(parts)
+
+
+def video_codec_string(codec_name: str, extradata: bytes | None) -> str | None:
+    """The CODECS entry for video carried in MPEG-TS: H.264 or H.265 (by FFmpeg codec name);
+    ``None`` when it cannot be told (the master playlist then names no codecs at all)."""
+    if codec_name == "h264":
+        return avc_codec_string(extradata)
+    if codec_name == "hevc":
+        return hevc_codec_string(extradata)
+    return None
 
 
 def aac_codec_string(extradata: bytes | None) -> str:

@@ -21,6 +21,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any, NamedTuple, NoReturn, cast
 
@@ -33,7 +34,7 @@ from av.video.reformatter import Interpolation, VideoReformatter
 from av.video.stream import VideoStream
 
 from owncast_adapters.video.transcoder.channel import BoundedChannel
-from owncast_adapters.video.transcoder.codec_strings import audio_codec_string, avc_codec_string
+from owncast_adapters.video.transcoder.codec_strings import audio_codec_string, video_codec_string
 from owncast_adapters.video.transcoder.diskio import HlsFiles
 from owncast_adapters.video.transcoder.events import EventWriter, VariantPlaylistWritten
 from owncast_adapters.video.transcoder.framerate import FrameRateConverter
@@ -114,6 +115,28 @@ def hls_options(job: TranscodeJob, directory: str) -> dict[str, str]:
     }
 
 
+# Video codecs an HLS variant in MPEG-TS can carry as they come (and players play).
+COPYABLE_VIDEO = frozenset({"h264", "hevc"})
+
+
+def _copyable_or_encoded(variant: StreamOutputVariant, index: int, video_in: VideoStream | None) -> StreamOutputVariant:
+    """``variant``, or, when it passes through video that MPEG-TS cannot carry (AV1 or VP9 from
+    an enhanced-RTMP publisher), the same variant encoding H.264 instead, with a warning: the
+    stream goes on rather than failing."""
+    if video_in is None or not variant.video_passthrough:
+        return variant
+    codec = video_in.codec_context.codec.canonical_name
+    if codec in COPYABLE_VIDEO:
+        return variant
+    encoded = replace(variant, video_passthrough=False)
+    logger.warning(
+        "variant %d: video passthrough cannot carry %s in HLS; encoding it to H.264 at %d kbps, %d fps instead "
+        "(send H.264 or H.265 to pass video through)",
+        index, codec.upper(), encoded.effective_video_bitrate, encoded.effective_framerate,
+    )  # fmt: skip
+    return encoded
+
+
 class VariantWorker:
     """The thread producing variant ``index`` of ``job``, or the caller's when ``inline``.
 
@@ -135,7 +158,7 @@ class VariantWorker:
         inline: bool = False,
     ) -> None:
         self.index = index
-        self.variant = job.variants[index]
+        self.variant = _copyable_or_encoded(job.variants[index], index, video_in)
         self.directory = os.path.join(job.output_dir, str(index))
         self._job = job
         self._playlist = os.path.join(self.directory, "stream.m3u8")
@@ -376,6 +399,7 @@ class VariantWorker:
         framerate = 0.0
         video_bps = audio_bps = 0
         codecs: list[str] = []
+        known_codecs = True
         if self._video_out is not None:
             if self.encodes_video:
                 encoder = self._video_out.codec_context
@@ -389,8 +413,11 @@ class VariantWorker:
                 rate = self._video_in.average_rate
                 framerate = details.framerate or (float(rate) if rate else 0.0)
                 video_bps = int(details.video_bitrate * 1000) or (source.bit_rate or 0)
-            codec = avc_codec_string(self._video_out.codec_context.extradata)
-            if codec:
+            video_out = self._video_out.codec_context
+            codec = video_codec_string(video_out.codec.canonical_name, video_out.extradata)
+            if codec is None:
+                known_codecs = False  # better no CODECS than one that hides the video
+            else:
                 codecs.append(codec)
         if self._audio_out is not None:
             if self.encodes_audio:
@@ -406,6 +433,6 @@ class VariantWorker:
             bandwidth=video_bps + audio_bps,
             width=width,
             height=height,
-            codecs=",".join(codecs),
+            codecs=",".join(codecs) if known_codecs else "",
             framerate=framerate,
         )
