@@ -14,12 +14,14 @@ from owncast_adapters.outbound import OutboundHttp
 from owncast_adapters.sqlite.activitypub_repository import SqliteActivityPubRepository
 from owncast_adapters.sqlite.database import Database
 from owncast_adapters.sqlite.delivery_queue import SqliteDeliveryQueue
+from owncast_adapters.sqlite.domain_health import SqliteDomainHealthRepository
 from owncast_adapters.sqlite.followers_repository import SqliteFollowersRepository
 from owncast_core.errors import DeliveryRefused
 from owncast_core.ports.activitypub import HttpReply
 from owncast_core.testing.contracts.activitypub import (
     ActivityPubRepositoryContract,
     DeliveryQueueContract,
+    DomainHealthRepositoryContract,
     FederationCryptoContract,
     FederationHttpContract,
     FollowersRepositoryContract,
@@ -29,6 +31,7 @@ from owncast_core.testing.fakes import (
     FakeFederationCrypto,
     InMemoryActivityPubRepository,
     InMemoryDeliveryQueue,
+    InMemoryDomainHealthRepository,
     InMemoryFollowersRepository,
     RecordingFederationHttp,
 )
@@ -188,6 +191,34 @@ class TestSqliteDeliveryQueue(DeliveryQueueContract):
             await database.open()
             opened.append(database)
             return SqliteDeliveryQueue(database=database)
+
+        yield make
+        await opened[-1].close()
+
+
+class TestInMemoryDomainHealthRepository(DomainHealthRepositoryContract):
+    @pytest.fixture
+    async def make_health(self):  # type: ignore[no-untyped-def]
+        repository = InMemoryDomainHealthRepository()
+
+        async def make() -> InMemoryDomainHealthRepository:
+            return repository
+
+        return make
+
+
+class TestSqliteDomainHealthRepository(DomainHealthRepositoryContract):
+    @pytest.fixture
+    async def make_health(self, tmp_path: Path) -> AsyncIterator[object]:
+        opened: list[Database] = []
+
+        async def make() -> SqliteDomainHealthRepository:
+            if opened:
+                await opened[-1].close()
+            database = Database(tmp_path / "owncast.db")
+            await database.open()
+            opened.append(database)
+            return SqliteDomainHealthRepository(database=database)
 
         yield make
         await opened[-1].close()

@@ -69,6 +69,33 @@ async def test_migrations_back_up_first_and_apply_in_order(tmp_path: Path) -> No
     assert backup.execute("PRAGMA user_version").fetchone()[0] == MIGRATIONS[-1].version
 
 
+async def test_a_version_10_database_upgrades_to_11_keeping_its_delivery_queue(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from owncast_adapters.sqlite.delivery_queue import SqliteDeliveryQueue
+    from owncast_adapters.sqlite.domain_health import SqliteDomainHealthRepository
+    from owncast_core.domain.delivery import DomainHealth
+
+    path, at = tmp_path / "owncast.db", datetime(2026, 1, 1, tzinfo=UTC)
+    old = Database(path, migrations=tuple(m for m in MIGRATIONS if m.version <= 10))
+    await old.open()
+    await SqliteDeliveryQueue(database=old).add("a1", b"{}", ["https://social.example/inbox"], at=at)
+    await old.close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 10
+
+    db = Database(path)
+    await db.open()
+    try:
+        assert await db.run(lambda d: d.execute("PRAGMA user_version").fetchone()[0]) == 11
+        assert [d.activity_id for d in await SqliteDeliveryQueue(database=db).list()] == ["a1"]
+        domains = SqliteDomainHealthRepository(database=db)
+        assert await domains.list() == []
+        await domains.save(DomainHealth("social.example", failures=1, first_failure_at=at))
+        assert [r.domain for r in await domains.list()] == ["social.example"]
+    finally:
+        await db.close()
+
+
 async def test_failed_migration_rolls_back(tmp_path: Path) -> None:
     def broken(d: sqlite_utils.Database) -> None:
         d.execute("CREATE TABLE half (x INTEGER)")

@@ -62,3 +62,17 @@ def create_delivery_tables(db: sqlite_utils.Database) -> None:
         UNIQUE (activity_id, inbox)
     )""")
     db.execute("CREATE INDEX ap_deliveries_inbox ON ap_deliveries (inbox, id)")
+
+
+def create_delivery_domains_table(db: sqlite_utils.Database) -> None:
+    """What the delivery sender knows about failing domains (owncast-py's own; Owncast keeps its
+    breaker in memory): one row per domain that has not answered since its last failure."""
+    db.execute("""CREATE TABLE ap_delivery_domains (
+        domain TEXT PRIMARY KEY NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        pause REAL NOT NULL DEFAULT 0,
+        open_until TEXT,
+        first_failure_at TEXT,
+        unavailable_since TEXT,
+        next_probe_at TEXT
+    )""")

@@ -110,6 +110,26 @@ class SqliteDeliveryQueue:
 
         return await self._database.run(delete)
 
+    async def remove_domain(self, domain: str) -> int:
+        return await self._delete_where("domain = ?", domain)
+
+    async def remove_created_before(self, moment: datetime) -> int:
+        return await self._delete_where("created_at < ?", time_text(moment))
+
+    async def _delete_where(self, condition: str, value: str) -> int:
+        """Delete the deliveries matching ``condition`` (constant SQL with one ``?``) and the
+        bodies no delivery uses any more."""
+
+        def delete(db: sqlite_utils.Database) -> int:
+            with db.conn:
+                db.conn.execute("BEGIN")
+                count = db.conn.execute(f"DELETE FROM ap_deliveries WHERE {condition}", [value]).rowcount  # noqa: S608
+                db.conn.execute("DELETE FROM ap_delivery_bodies WHERE activity_id NOT IN "
+                                "(SELECT activity_id FROM ap_deliveries)")
+            return int(count)
+
+        return await self._database.run(delete)
+
     async def list(self, *, offset: int = 0, limit: int | None = None) -> builtins.list[QueuedDelivery]:
         rows = await self._database.run(lambda db: db.execute(
             f"{_SELECT} ORDER BY d.id LIMIT ? OFFSET ?", [-1 if limit is None else limit, offset]).fetchall())

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from owncast_adapters.sqlite.activitypub_schema import (
+    create_delivery_domains_table,
     create_delivery_tables,
     create_followers_table,
     create_outbox_tables,
@@ -48,4 +49,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "Fediverse outbox and received engagement", create_outbox_tables),
     Migration(9, "identities linked to chat users (IndieAuth, Fediverse)", create_auth_table),
     Migration(10, "Fediverse delivery queue", create_delivery_tables),
+    Migration(11, "Fediverse delivery: failing and unavailable domains", create_delivery_domains_table),
 )

@@ -7,13 +7,18 @@ each failure (``RETRY_DELAYS``): six attempts over about 8 h 36 min, long enough
 receiving server's restart, upgrade or a night's outage, short enough that a go-live post is
 not delivered a day late. A ``Retry-After`` (429/503) pushes the next attempt later, never
 earlier, and is honoured up to ``MAX_RETRY_AFTER``.
+
+``CircuitBreakers`` pauses a failing domain and marks one that has not answered for a week
+unavailable; its state is plain records (``DomainHealth``) that the sender stores, so it
+survives a restart.
 """
 
 from __future__ import annotations
 
 import enum
 import json
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Final
@@ -24,6 +29,8 @@ MAX_RETRY_AFTER: Final = 21600.0
 BREAKER_THRESHOLD: Final = 5  # consecutive failures to one domain before pausing it
 BREAKER_PAUSE: Final = 600.0  # the first pause; doubled (up to BREAKER_MAX_PAUSE) while it keeps failing
 BREAKER_MAX_PAUSE: Final = 3600.0
+UNAVAILABLE_AFTER: Final = 7 * 86400.0  # no answer at all for this long: the domain is marked unavailable
+PROBE_EVERY: Final = 7 * 86400.0  # then one delivery goes through this often to check it
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,18 +54,23 @@ class QueuedDelivery:
     @property
     def activity_type(self) -> str:
         """The activity's ``type`` (``Create``, ``Update``, ``Accept``...), ``""`` if unreadable."""
-        try:
-            value = json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
-            return ""
-        kind = value.get("type") if isinstance(value, dict) else None
-        return kind if isinstance(kind, str) else ""
+        return activity_type(self.body)
 
     def to_json(self) -> dict[str, object]:
         """The admin API's view (``/api/admin/federation/deliveries``)."""
         return {"id": self.id, "activityId": self.activity_id, "type": self.activity_type, "inbox": self.inbox,
                 "domain": self.domain, "attempts": self.attempts, "lastError": self.last_error,
                 "createdAt": self.created_at.isoformat(), "nextAttemptAt": self.next_attempt_at.isoformat()}
+
+
+def activity_type(body: bytes) -> str:
+    """The ``type`` of a serialised activity (``Create``, ``Update``...), ``""`` if unreadable."""
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    kind = value.get("type") if isinstance(value, dict) else None
+    return kind if isinstance(kind, str) else ""
 
 
 def delivery_domain(url: str) -> str:
@@ -121,11 +133,26 @@ def next_attempt(failures: int, now: datetime, *, delays: tuple[float, ...] = RE
     return now + timedelta(seconds=delay)
 
 
-@dataclass(slots=True)
-class _Domain:
+@dataclass(frozen=True, slots=True)
+class DomainHealth:
+    """What the delivery sender remembers about one domain (``delivery_domain``) between
+    answers, kept across restarts: ``failures`` in a row, the breaker's current ``pause``
+    (seconds) and ``open_until`` (``None`` while it has never opened), when this run of failures
+    began (``first_failure_at``), and, once the domain is marked unavailable, since when
+    (``unavailable_since``) and when one delivery may go through to check it (``next_probe_at``).
+    A domain that answers has no record at all."""
+
+    domain: str
     failures: int = 0
-    open_until: datetime | None = None
     pause: float = 0.0
+    open_until: datetime | None = None
+    first_failure_at: datetime | None = None
+    unavailable_since: datetime | None = None
+    next_probe_at: datetime | None = None
+
+    @property
+    def unavailable(self) -> bool:
+        return self.unavailable_since is not None
 
 
 @dataclass(slots=True)
@@ -133,13 +160,41 @@ class CircuitBreakers:
     """One breaker per domain. ``threshold`` consecutive failures (no answer, 408/429/5xx) open
     it: nothing is sent to that domain for ``pause`` seconds (its deliveries stay queued and
     their attempts are not spent). After the pause it is half-open: one delivery goes through;
-    a success closes it, a failure opens it again for twice as long (up to ``max_pause``)."""
+    a success closes it, a failure opens it again for twice as long (up to ``max_pause``).
+
+    A domain whose breaker has opened and that has answered nothing for ``unavailable_after``
+    seconds (7 days, as Mastodon) since the first failure of the run is marked *unavailable*
+    by the failure that finds it so: the sender stops queueing for it and lets one delivery
+    through every ``probe_every`` seconds (``admit_probe``). Any answer, ``forget`` (the admin,
+    an activity received from it) makes it a fresh domain again.
+
+    The state is plain data (``DomainHealth``): ``restore`` loads records, ``record(domain)``
+    is the one to store after a change (``None``: delete it)."""
 
     threshold: int = BREAKER_THRESHOLD
     pause: float = BREAKER_PAUSE
     max_pause: float = BREAKER_MAX_PAUSE
-    _domains: dict[str, _Domain] = field(default_factory=dict)
+    unavailable_after: float = UNAVAILABLE_AFTER
+    probe_every: float = PROBE_EVERY
+    _domains: dict[str, DomainHealth] = field(default_factory=dict)
 
+    # state in and out ---------------------------------------------------------------------------
+    def restore(self, records: Iterable[DomainHealth]) -> None:
+        """Replace the state by ``records`` (as stored by an earlier run)."""
+        self._domains = {r.domain: r for r in records if r.domain}
+
+    def record(self, domain: str) -> DomainHealth | None:
+        """The state of ``domain`` to store, ``None`` when there is none (delete it)."""
+        return self._domains.get(domain)
+
+    def known(self, domain: str) -> bool:
+        return domain in self._domains
+
+    def forget(self, domain: str) -> DomainHealth | None:
+        """Drop everything known about ``domain`` (it is a fresh domain); returns what was known."""
+        return self._domains.pop(domain, None)
+
+    # the breaker --------------------------------------------------------------------------------
     def paused(self, now: datetime) -> dict[str, datetime]:
         """Domains nothing may be sent to now, with when they may be tried again."""
         return {name: d.open_until for name, d in self._domains.items()
@@ -150,27 +205,55 @@ class CircuitBreakers:
         return {name for name, d in self._domains.items() if d.open_until is not None and d.open_until <= now}
 
     def success(self, domain: str) -> bool:
-        """Record an answer from ``domain``; ``True`` when this closes an opened breaker."""
+        """Record an answer from ``domain`` (it is forgotten); ``True`` when this closes an opened
+        breaker."""
         state = self._domains.pop(domain, None)
         return state is not None and state.open_until is not None
 
     def failure(self, domain: str, now: datetime) -> float | None:
         """Record a failure; the pause in seconds when this failure opens the breaker (the first
-        time, or again after a failed probe), else ``None``."""
-        state = self._domains.setdefault(domain, _Domain())
-        state.failures += 1
+        time, or again after a failed probe), else ``None``. It may also mark the domain
+        unavailable (see the class docstring; ``is_unavailable`` tells)."""
+        old = self._domains.get(domain) or DomainHealth(domain)
+        state = replace(old, failures=old.failures + 1, first_failure_at=old.first_failure_at or now)
+        opened: float | None = None
         if state.open_until is not None and state.open_until > now:
-            return None  # sent before it opened: it is open already
-        if state.open_until is not None:  # a failed probe
-            state.pause = min(state.pause * 2, self.max_pause)
+            pass  # sent before it opened: it is open already
+        elif state.open_until is not None:  # a failed probe
+            opened = min(state.pause * 2, self.max_pause)
         elif state.failures >= self.threshold:
-            state.pause = self.pause
-        else:
-            return None
-        state.open_until = now + timedelta(seconds=state.pause)
-        return state.pause
+            opened = self.pause
+        if opened is not None:
+            state = replace(state, pause=opened, open_until=now + timedelta(seconds=opened))
+        assert state.first_failure_at is not None
+        if (state.unavailable_since is None and state.open_until is not None
+                and (now - state.first_failure_at).total_seconds() >= self.unavailable_after):
+            state = replace(state, unavailable_since=now, next_probe_at=now + timedelta(seconds=self.probe_every))
+        self._domains[domain] = state
+        return opened
 
     def tripped(self, domain: str) -> bool:
         """The breaker of ``domain`` has opened at least once and not closed since."""
         state = self._domains.get(domain)
         return state is not None and state.open_until is not None
+
+    # unavailable domains ------------------------------------------------------------------------
+    def is_unavailable(self, domain: str) -> bool:
+        state = self._domains.get(domain)
+        return state is not None and state.unavailable
+
+    def unavailable(self) -> dict[str, datetime]:
+        """The unavailable domains, with since when."""
+        return {name: d.unavailable_since for name, d in self._domains.items() if d.unavailable_since is not None}
+
+    def admit_probe(self, domain: str, now: datetime) -> bool:
+        """``True`` when one delivery to the unavailable ``domain`` may be queued now to check it
+        (the next check is then ``probe_every`` later); ``False`` when it may not yet, or when
+        the domain is not unavailable."""
+        state = self._domains.get(domain)
+        if state is None or state.unavailable_since is None:
+            return False
+        if state.next_probe_at is not None and state.next_probe_at > now:
+            return False
+        self._domains[domain] = replace(state, next_probe_at=now + timedelta(seconds=self.probe_every))
+        return True

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from owncast_core.domain.activitypub import FederatedAction, Follower, FollowerState, OutboxItem
-from owncast_core.domain.delivery import QueuedDelivery
+from owncast_core.domain.delivery import DomainHealth, QueuedDelivery
 
 
 class FollowersRepository(Protocol):
@@ -90,6 +90,10 @@ class DeliveryQueue(Protocol):
       = ``at``, ``last_error`` = ``error``; an unknown id changes nothing.
     - ``remove(id)`` deletes one (delivered or given up) and returns ``True``, ``False`` when it
       was not queued. ``clear()`` deletes every delivery and returns how many there were.
+    - ``remove_domain(domain)`` deletes every delivery whose ``QueuedDelivery.domain`` is
+      ``domain`` (a domain marked unavailable) and returns how many there were;
+      ``remove_created_before(moment)`` deletes every delivery queued (``created_at``) before
+      ``moment`` (too old to send once federation is on again) and returns how many.
     - ``list(offset=, limit=)`` returns every queued delivery, first added first; ``count()``
       counts them.
     - Everything survives reopening the same store (persistent adapters); calls from many
@@ -109,9 +113,39 @@ class DeliveryQueue(Protocol):
 
     async def clear(self) -> int: ...
 
+    async def remove_domain(self, domain: str) -> int: ...
+
+    async def remove_created_before(self, moment: datetime) -> int: ...
+
     async def list(self, *, offset: int = 0, limit: int | None = None) -> builtins.list[QueuedDelivery]: ...
 
     async def count(self) -> int: ...
+
+
+class DomainHealthRepository(Protocol):
+    """What the delivery sender knows about failing domains (``DomainHealth``: the circuit
+    breaker and the unavailable mark), kept so a restart does not hammer a dead server again.
+
+    A port of its own rather than more ``DeliveryQueue`` methods: it is keyed by domain, not by
+    delivery, it lives on when a domain has nothing queued (an unavailable domain has nothing
+    queued by definition), it is read once at start and written only when a domain's state
+    changes, and an adapter may keep it elsewhere than the queue (or not at all) without
+    touching the queue's guarantees.
+
+    Contract (``contracts.activitypub.DomainHealthRepositoryContract``):
+    - ``save(record)`` stores ``record``, replacing the one with the same ``domain``.
+    - ``list()`` returns every stored record, ordered by domain, each with every field as saved
+      (times to the microsecond, timezone-aware).
+    - ``remove(domain)`` deletes the record and returns ``True``, ``False`` when there was none.
+    - Everything survives reopening the same store (persistent adapters); calls from many
+      tasks are safe.
+    """
+
+    async def save(self, record: DomainHealth) -> None: ...
+
+    async def list(self) -> builtins.list[DomainHealth]: ...
+
+    async def remove(self, domain: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from owncast_core.domain.activitypub import FederatedAction, Follower, FollowerState, OutboxItem
 from owncast_core.domain.chat import ApiUser, ChatRecord, ChatUser, HistoryEntry, IPBan
 from owncast_core.domain.chat_auth import IdentityLink, IndieAuthEndpoints
-from owncast_core.domain.delivery import QueuedDelivery
+from owncast_core.domain.delivery import DomainHealth, QueuedDelivery
 from owncast_core.domain.geo import LOCALHOST, GeoInfo, is_local_address, names_local_host, parse_address
 from owncast_core.domain.notifications import (
     DirectoryPing,
@@ -1186,9 +1186,35 @@ class InMemoryDeliveryQueue:
         count, self._rows = len(self._rows), []
         return count
 
+    async def remove_domain(self, domain: str) -> int:
+        before = len(self._rows)
+        self._rows = [d for d in self._rows if d.domain != domain]
+        return before - len(self._rows)
+
+    async def remove_created_before(self, moment: datetime) -> int:
+        before = len(self._rows)
+        self._rows = [d for d in self._rows if d.created_at >= moment]
+        return before - len(self._rows)
+
     async def list(self, *, offset: int = 0, limit: int | None = None) -> builtins.list[QueuedDelivery]:
         rows = self._rows[offset:]
         return rows if limit is None else rows[:limit]
 
     async def count(self) -> int:
         return len(self._rows)
+
+
+class InMemoryDomainHealthRepository:
+    """``DomainHealthRepository`` in a dict keyed by domain."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, DomainHealth] = {}
+
+    async def save(self, record: DomainHealth) -> None:
+        self.records[record.domain] = record
+
+    async def list(self) -> builtins.list[DomainHealth]:
+        return [self.records[d] for d in sorted(self.records)]
+
+    async def remove(self, domain: str) -> bool:
+        return self.records.pop(domain, None) is not None

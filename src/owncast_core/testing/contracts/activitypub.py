@@ -1,5 +1,6 @@
 """Contract suites for ``FollowersRepository``, ``ActivityPubRepository``, ``DeliveryQueue``,
-``FederationCrypto`` and ``FederationHttp`` (``owncast_core.ports.activitypub``)."""
+``DomainHealthRepository``, ``FederationCrypto`` and ``FederationHttp``
+(``owncast_core.ports.activitypub``)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from owncast_core.domain.activitypub import FederatedAction, Follower, OutboxItem
-from owncast_core.domain.delivery import QueuedDelivery
+from owncast_core.domain.delivery import DomainHealth, QueuedDelivery
 from owncast_core.errors import DeliveryFailed, DeliveryRefused
 from owncast_core.ports.activitypub import (
     ActivityPubRepository,
     DeliveryQueue,
+    DomainHealthRepository,
     FederationCrypto,
     FederationHttp,
     FollowersRepository,
@@ -268,6 +270,20 @@ class DeliveryQueueContract:
         await queue.add("a1", b"again", [SOCIAL], at=T0)  # a body is not kept once its deliveries are gone
         assert [d.body for d in await queue.list()] == [b"again"]
 
+    async def test_remove_a_domain_and_what_is_older_than_a_moment(self, queue: DeliveryQueue) -> None:
+        third = "https://social.example/users/carol/inbox"
+        await queue.add("a1", b"1", [SOCIAL, OTHER], at=T0)
+        await queue.add("a2", b"2", [third, OTHER], at=T0 + timedelta(hours=1))
+        assert await queue.remove_domain("nowhere.example") == 0
+        assert await queue.remove_domain("social.example") == 2
+        assert [(d.activity_id, d.inbox) for d in await queue.list()] == [("a1", OTHER), ("a2", OTHER)]
+        assert await queue.remove_created_before(T0) == 0  # strictly before
+        assert await queue.remove_created_before(T0 + timedelta(minutes=1)) == 1
+        assert [(d.activity_id, d.body) for d in await queue.list()] == [("a2", b"2")]
+        assert await queue.remove_created_before(T0 + timedelta(days=1)) == 1 and await queue.count() == 0
+        await queue.add("a1", b"again", [SOCIAL], at=T0)  # the bodies went with their deliveries
+        assert [d.body for d in await queue.list()] == [b"again"]
+
     async def test_survives_reopening(self, make_queue: QueueFactory) -> None:
         first = await make_queue()
         await first.add("a1", b'{"type": "Update"}', [SOCIAL], at=T0)
@@ -278,3 +294,50 @@ class DeliveryQueueContract:
         assert reopened == QueuedDelivery(id=queued.id, activity_id="a1", inbox=SOCIAL, body=b'{"type": "Update"}',
                                           created_at=T0, next_attempt_at=T0 + timedelta(hours=2), attempts=1,
                                           last_error="no answer within 10 s")
+
+
+HealthFactory = Callable[[], Awaitable[DomainHealthRepository]]
+
+
+def health(domain: str, n: int = 1, **changes: object) -> DomainHealth:
+    """A record of ``n`` failures whose breaker opened at ``T0`` for ``10 * n`` minutes."""
+    record = DomainHealth(domain=domain, failures=n, pause=600.0 * n, open_until=T0 + timedelta(minutes=10 * n),
+                          first_failure_at=T0 - timedelta(days=n))
+    return replace(record, **changes)  # type: ignore[arg-type]
+
+
+class DomainHealthRepositoryContract:
+    """Provide ``make_health`` (a second call reopens the same store)."""
+
+    @pytest.fixture
+    async def make_health(self) -> HealthFactory:  # pragma: no cover - bindings override
+        raise NotImplementedError
+
+    @pytest.fixture
+    async def repository(self, make_health: HealthFactory) -> DomainHealthRepository:
+        return await make_health()
+
+    async def test_save_list_replace_and_remove(self, repository: DomainHealthRepository) -> None:
+        assert await repository.list() == []
+        fresh = DomainHealth(domain="b.example", failures=2)  # counting, never opened
+        dead = health("a.example:8443", 3, unavailable_since=T0, next_probe_at=T0 + timedelta(days=7))
+        await repository.save(fresh)
+        await repository.save(dead)
+        assert await repository.list() == [dead, fresh]
+        listed = (await repository.list())[0]
+        assert listed.open_until == T0 + timedelta(minutes=30) and listed.open_until.tzinfo is not None
+        assert listed.pause == 1800.0 and listed.unavailable
+        reopened = replace(fresh, failures=5, pause=600.0, open_until=T0, first_failure_at=T0)
+        await repository.save(reopened)
+        assert await repository.list() == [dead, reopened]
+        assert await repository.remove("a.example:8443") is True
+        assert await repository.remove("a.example:8443") is False
+        assert await repository.list() == [reopened]
+
+    async def test_survives_reopening(self, make_health: HealthFactory) -> None:
+        first = await make_health()
+        record = health("social.example", 7, unavailable_since=T0 + timedelta(seconds=1),
+                        next_probe_at=T0 + timedelta(days=7, seconds=1))
+        await first.save(record)
+        again = await make_health()
+        assert await again.list() == [record]
