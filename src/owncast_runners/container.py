@@ -32,6 +32,7 @@ from owncast_adapters.sqlite.chat_repository import SqliteChatRepository
 from owncast_adapters.sqlite.config_repository import SqliteConfigRepository
 from owncast_adapters.sqlite.database import Database
 from owncast_adapters.sqlite.delivery_queue import SqliteDeliveryQueue
+from owncast_adapters.sqlite.domain_health import SqliteDomainHealthRepository
 from owncast_adapters.sqlite.followers_repository import SqliteFollowersRepository
 from owncast_adapters.sqlite.identity_link_repository import SqliteIdentityLinkRepository
 from owncast_adapters.sqlite.notifications_repository import SqliteNotificationsRepository
@@ -233,6 +234,7 @@ class Container(containers.DeclarativeContainer):
         followers=followers_repository,
         activities=providers.Singleton(SqliteActivityPubRepository, database=database),
         deliveries=providers.Singleton(SqliteDeliveryQueue, database=database),
+        domain_health=providers.Singleton(SqliteDomainHealthRepository, database=database),
         crypto=providers.Singleton(RsaFederationCrypto),
         http=federation_http,
         webfinger=webfinger,

@@ -35,6 +35,7 @@ from owncast_core.testing.fakes import (
     InMemoryActivityPubRepository,
     InMemoryConfigRepository,
     InMemoryDeliveryQueue,
+    InMemoryDomainHealthRepository,
     InMemoryFollowersRepository,
     PlainPasswordHasher,
     RecordingFederationHttp,
@@ -81,6 +82,7 @@ class Rig:
     config: ConfigService
     followers: InMemoryFollowersRepository
     queue: InMemoryDeliveryQueue
+    health: InMemoryDomainHealthRepository
     clock: FakeClock
     http: CountingHttp
     crypto: FakeFederationCrypto
@@ -90,6 +92,7 @@ class Rig:
         """Another service on the same stores (a restart)."""
         return FederationService(config=self.config, followers=self.followers,
                                  activities=InMemoryActivityPubRepository(), deliveries=self.queue,
+                                 domain_health=self.health,
                                  crypto=self.crypto, http=self.http, clock=self.clock, ids=SequentialIds("r"),
                                  **kwargs)  # type: ignore[arg-type]
 
@@ -112,7 +115,8 @@ async def make_rig(**kwargs: object) -> Rig:
         pauses.append(seconds)
 
     rig = Rig(service=None, config=config, followers=InMemoryFollowersRepository(),  # type: ignore[arg-type]
-              queue=InMemoryDeliveryQueue(), clock=clock, http=CountingHttp(), crypto=FakeFederationCrypto(),
+              queue=InMemoryDeliveryQueue(), health=InMemoryDomainHealthRepository(),
+              clock=clock, http=CountingHttp(), crypto=FakeFederationCrypto(),
               pauses=pauses)
     rig.service = rig.make(sleep=sleep, **kwargs)
     await rig.service.start()
@@ -338,16 +342,6 @@ async def test_one_inbox_delivery_for_a_direct_message(rig: Rig) -> None:
     await rig.service.idle()
     (sent,) = rig.http.posts("https://social.example/users/bob/inbox")
     assert sent == note and await rig.queue.count() == 0
-
-
-async def test_turning_federation_off_drops_what_is_queued(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
-    await add_follower(rig, 1, reply=HttpReply(503))
-    await rig.service.send_note("hello")
-    await rig.service.deliver_due()
-    await rig.config.set(Keys.FEDERATION_ENABLED, False)
-    assert await rig.advance(60) == 0
-    assert await rig.queue.count() == 0
-    assert "federation is off, so 1 deliveries not sent yet were dropped" in caplog.text
 
 
 async def test_a_restart_resumes_the_queue(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:

@@ -43,6 +43,7 @@ from owncast_core.testing.fakes import (
     InMemoryActivityPubRepository,
     InMemoryConfigRepository,
     InMemoryDeliveryQueue,
+    InMemoryDomainHealthRepository,
     InMemoryFollowersRepository,
     PlainPageRenderer,
     PlainPasswordHasher,
@@ -82,6 +83,7 @@ async def rig() -> Rig:
     deliveries = InMemoryDeliveryQueue()
     service = FederationService(config=config, followers=followers, activities=activities, crypto=crypto,
                                 http=http, clock=clock, ids=SequentialIds(), version="0.2.3", deliveries=deliveries,
+                                domain_health=InMemoryDomainHealthRepository(),
                                 renderer=PlainPageRenderer(), snapshot=lambda: snapshot[0])
     await service.start()
     return Rig(service, config, followers, crypto, clock, http, activities, snapshot, deliveries)
@@ -356,7 +358,8 @@ async def test_blocked_domains_and_bad_bodies(rig: Rig, remote: Remote) -> None:
 
 async def test_a_full_queue_is_overloaded_not_blocking(rig: Rig, remote: Remote) -> None:
     service = FederationService(config=rig.config, followers=rig.followers, activities=rig.activities,
-                                deliveries=rig.deliveries, crypto=rig.crypto, http=rig.http, clock=rig.clock,
+                                deliveries=rig.deliveries, domain_health=InMemoryDomainHealthRepository(),
+                                crypto=rig.crypto, http=rig.http, clock=rig.clock,
                                 ids=SequentialIds(), queue_size=1)
     body = follow()
     await service.receive("streamer", method="POST", target=INBOX_TARGET, headers=remote.signed(body, rig.clock),
@@ -560,7 +563,8 @@ async def engaged(rig: Rig, remote: Remote) -> Engaged:
     chat.bus.subscribe(to_webhook)
     _, transport, _ = await chat.join("Ada")
     service = FederationService(config=rig.config, followers=rig.followers, activities=rig.activities,
-                                deliveries=rig.deliveries, crypto=rig.crypto, http=rig.http, clock=rig.clock,
+                                deliveries=rig.deliveries, domain_health=InMemoryDomainHealthRepository(),
+                                crypto=rig.crypto, http=rig.http, clock=rig.clock,
                                 ids=SequentialIds(), chat=chat.chat)
     await rig.activities.add_outbox(OutboxItem(object_id="live1", activity_id="create1", activity={}, created_at=T0,
                                                live_notification=True))

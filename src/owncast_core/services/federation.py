@@ -30,7 +30,7 @@ from owncast_core.domain import activitypub as ap
 from owncast_core.domain import http_signatures as sig
 from owncast_core.domain.activitypub import FederatedAction, Follower, LocalActor, OutboxItem, RemoteActor
 from owncast_core.domain.config import DEFAULTS, Keys
-from owncast_core.domain.delivery import RETRY_DELAYS, CircuitBreakers
+from owncast_core.domain.delivery import RETRY_DELAYS, CircuitBreakers, delivery_domain
 from owncast_core.domain.events import ConfigChanged
 from owncast_core.errors import (
     DeliveryFailed,
@@ -46,6 +46,7 @@ from owncast_core.errors import (
 from owncast_core.ports.activitypub import (
     ActivityPubRepository,
     DeliveryQueue,
+    DomainHealthRepository,
     FederationCrypto,
     FederationHttp,
     FollowersRepository,
@@ -108,6 +109,7 @@ class FederationService:
         followers: FollowersRepository,
         activities: ActivityPubRepository,
         deliveries: DeliveryQueue,
+        domain_health: DomainHealthRepository,
         crypto: FederationCrypto,
         http: FederationHttp,
         clock: Clock,
@@ -148,7 +150,8 @@ class FederationService:
         self._webfinger = webfinger or WebFingerLookup(http=http, timeout=timeout)
         self._log = logger or logging.getLogger("owncast.federation")
         self._outgoing = FederationDeliveries(
-            queue=deliveries, http=http, clock=clock, sign=lambda url, body: self._signed("POST", url, body),
+            queue=deliveries, health=domain_health, http=http, clock=clock,
+            sign=lambda url, body: self._signed("POST", url, body),
             active=self._active, on_gone=self._account_gone, allow_insecure=allow_insecure,
             retry_delays=retry_delays, breakers=breakers, timeout=timeout, pause=batch_pause, sleep=sleep,
             logger=self._log)
@@ -200,8 +203,16 @@ class FederationService:
     async def delivery_status(self, offset: int, limit: int) -> dict[str, Any]:
         """The outbound queue (``/api/admin/federation/deliveries``): ``{total, results: [{id,
         activityId, type, inbox, domain, attempts, lastError, createdAt, nextAttemptAt}],
-        pausedDomains: [{domain, until}]}``, first queued first."""
+        pausedDomains: [{domain, until}], unavailableDomains: [{domain, since}]}``, first queued
+        first."""
         return await self._outgoing.status(offset, limit)
+
+    async def retry_domain(self, domain: object) -> str:
+        """Try a paused or unavailable server again now (``POST
+        /api/admin/federation/deliveries/retry-domain``): its breaker and unavailable state are
+        forgotten and the delivery worker woken; returns the domain. ``ValidationError``
+        without a domain, ``NotFoundError`` for one that is neither paused nor unavailable."""
+        return await self._outgoing.retry_domain(domain)
 
     # state ------------------------------------------------------------------------------------
     @property
@@ -413,8 +424,8 @@ class FederationService:
         if not inboxes:
             self._log.info("posted a %s to the Fediverse; no followers to deliver it to", activity.get("type"))
             return
-        await self.deliver_to(activity, inboxes)
-        self._log.info("queued a %s for %d Fediverse inboxes", activity.get("type"), len(inboxes))
+        queued = await self.deliver_to(activity, inboxes)
+        self._log.info("queued a %s for %d Fediverse inboxes", activity.get("type"), queued)
 
     def _active(self) -> bool:
         """Federation is on and has a server URL (deliveries may be sent)."""
@@ -472,8 +483,13 @@ class FederationService:
 
     async def on_event(self, event: object) -> None:
         """``EventBus`` subscriber: a change of the profile (name, summary, logo, tags, links,
-        private mode) is sent to the followers as an ``Update`` of the actor (§6.2)."""
-        if isinstance(event, ConfigChanged) and PROFILE_KEYS & set(event.keys):
+        private mode) is sent to the followers as an ``Update`` of the actor (§6.2); turning
+        federation on (or setting the server URL) wakes the delivery worker for what is queued."""
+        if not isinstance(event, ConfigChanged):
+            return
+        if {Keys.FEDERATION_ENABLED, Keys.SERVER_URL} & set(event.keys):
+            self._outgoing.wake()
+        if PROFILE_KEYS & set(event.keys):
             await self.send_profile_update()
 
     async def send_profile_update(self) -> None:
@@ -530,6 +546,8 @@ class FederationService:
         sender = await self._verify(method=method, target=target, headers=headers, body=body, blocked=blocked)
         if sender.iri != claimed:
             raise PermissionDenied("the signer is not the activity's actor")
+        # a server that signs what it sends us is up: if it was marked unavailable, it is no more
+        await self._outgoing.heard_from(delivery_domain(url) for url in (sender.iri, sender.inbox, sender.shared_inbox))
         try:
             self._queue.put_nowait(InboxItem(activity, sender))
         except asyncio.QueueFull as exc:
