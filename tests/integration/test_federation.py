@@ -10,6 +10,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ import pytest
 from dependency_injector import providers
 
 from owncast_core.domain.config import Keys
+from owncast_core.domain.delivery import CircuitBreakers
 from owncast_core.testing.fakes import FakeTranscoder
 from owncast_runners.container import Container
 from owncast_runners.server import OwncastServer
@@ -449,7 +451,7 @@ async def test_a_post_reaches_a_server_that_fails_three_times_then_answers(tmp_p
         assert json.loads(posts[-1].body)["object"]["content"].startswith("<p>Hello")
         await asyncio.wait_for(world.container.federation().idle(), 5)
         queue = (await world.client.get("/api/admin/federation/deliveries", auth=ADMIN)).json()
-        assert queue == {"total": 0, "results": [], "pausedDomains": []}
+        assert queue == {"total": 0, "results": [], "pausedDomains": [], "unavailableDomains": []}
         assert (await world.client.get("/api/admin/federation/deliveries")).status_code == 401
 
 
@@ -486,6 +488,74 @@ async def test_pending_deliveries_survive_a_restart(tmp_path: Path, fedi: Fedive
         verify_signed_request("POST", resumed.path, resumed.headers, resumed.body, await our_public_key(world))
         await asyncio.wait_for(world.container.federation().idle(), 5)
         assert (await world.client.get("/api/admin/federation/deliveries", auth=ADMIN)).json()["total"] == 0
+
+
+async def test_a_paused_server_stays_paused_after_a_restart_until_the_admin_tries_it_again(
+        tmp_path: Path, fedi: FediverseStub) -> None:
+    data, domain = tmp_path / "data", f"127.0.0.1:{fedi.port}"
+    async with running(data, retry_delays=(0.01,), breakers=CircuitBreakers(threshold=1, pause=3600)) as world:
+        await follow_and_accept(world, fedi)
+        fedi.answers = [503]
+        sent = await world.client.post("/api/admin/federation/send", auth=ADMIN, json={"value": "Paused"})
+        assert sent.status_code == 200
+        await fedi.wait_for(2)
+        await asyncio.wait_for(world.container.federation().idle(), 5)
+        before = (await world.client.get("/api/admin/federation/deliveries", auth=ADMIN)).json()
+        assert [p["domain"] for p in before["pausedDomains"]] == [domain] and before["total"] == 1
+
+    async with running(data, retry_delays=(0.01,)) as world:  # a new process on the same database
+        queue = (await world.client.get("/api/admin/federation/deliveries", auth=ADMIN)).json()
+        assert queue["pausedDomains"] == before["pausedDomains"] and queue["unavailableDomains"] == []
+        (pending,) = queue["results"]
+        assert datetime.fromisoformat(pending["nextAttemptAt"]) < datetime.now(UTC)  # due, but the domain is paused
+        assert await world.container.federation().deliver_due() == 0
+        assert len(fedi.inbox) == 2
+
+        url = "/api/admin/federation/deliveries/retry-domain"
+        assert (await world.client.post(url, json={"domain": domain})).status_code == 401
+        for body, message in (({}, "expected {domain: string}"),
+                              ({"domain": "nowhere.example"}, "nowhere.example is neither paused nor unavailable")):
+            refused = await world.client.post(url, auth=ADMIN, json=body)
+            assert refused.status_code == 400 and message in refused.json()["message"], refused.text
+        tried = await world.client.post(url, auth=ADMIN, json={"domain": domain})
+        assert tried.status_code == 200 and tried.json() == {"success": True,
+                                                              "message": f"deliveries to {domain} resume now"}
+        (*_, resumed) = await fedi.wait_for(3)  # the worker was woken: sent at once
+        assert json.loads(resumed.body)["object"]["content"] == "<p>Paused</p>"
+        await asyncio.wait_for(world.container.federation().idle(), 5)
+        assert (await world.client.get("/api/admin/federation/deliveries", auth=ADMIN)).json() == {
+            "total": 0, "results": [], "pausedDomains": [], "unavailableDomains": []}
+
+
+async def test_an_unavailable_server_is_left_out_until_it_sends_us_an_activity(tmp_path: Path,
+                                                                               fedi: FediverseStub) -> None:
+    domain = f"127.0.0.1:{fedi.port}"
+    # a week of silence shortened to nothing: the first failure marks the server unavailable
+    async with running(tmp_path / "data", breakers=CircuitBreakers(threshold=1, unavailable_after=0)) as world:
+        await enable(world.client)
+        fedi.answers = [503]  # the Accept fails
+        assert (await post_inbox(world, fedi, follow_activity(fedi))).status_code == 202
+        await fedi.wait_for(1)
+        await asyncio.wait_for(world.container.federation().idle(), 5)
+        queue = (await world.client.get("/api/admin/federation/deliveries", auth=ADMIN)).json()
+        (unavailable,) = queue["unavailableDomains"]
+        assert unavailable["domain"] == domain and datetime.fromisoformat(unavailable["since"]) <= datetime.now(UTC)
+        assert queue["total"] == 0  # the Accept was given up with it
+
+        sent = await world.client.post("/api/admin/federation/send", auth=ADMIN, json={"value": "Not for them"})
+        assert sent.status_code == 200
+        assert (await world.client.get("/api/admin/federation/deliveries", auth=ADMIN)).json()["total"] == 0
+
+        note = (await world.client.get("/federation/user/streamer/outbox?page=1", headers=AP)).json()
+        like = json.dumps({"id": f"{fedi.actor_iri('alice')}/likes/1", "type": "Like", "actor": fedi.actor_iri("alice"),
+                           "object": note["orderedItems"][0]["object"]["id"]}).encode()
+        assert (await post_inbox(world, fedi, like)).status_code == 202
+        queue = (await world.client.get("/api/admin/federation/deliveries", auth=ADMIN)).json()
+        assert queue["unavailableDomains"] == [] and queue["pausedDomains"] == []
+        sent = await world.client.post("/api/admin/federation/send", auth=ADMIN, json={"value": "Welcome back"})
+        assert sent.status_code == 200
+        (*_, post) = await fedi.wait_for(2)
+        assert json.loads(post.body)["object"]["content"].startswith("<p>Welcome back")
 
 
 # --- remote follow -------------------------------------------------------------------------------

@@ -216,6 +216,22 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
     admin_deliveries = paged(federation.delivery_status)  # owncast-py's own: the outbound delivery queue
 
     @admin
+    async def admin_retry_domain(request: Request) -> Response:
+        """``POST /api/admin/federation/deliveries/retry-domain`` ``{domain}`` (owncast-py's own):
+        forget that a server was failing (paused or unavailable) and send to it again now;
+        400 without a domain or for one that is neither paused nor unavailable."""
+        body = await posted_object_body(request, "domain")
+        if isinstance(body, Response):
+            return body
+        try:
+            domain = await federation.retry_domain(body.get("domain"))
+        except (ValidationError, NotFoundError) as exc:
+            return simple(False, str(exc))
+        except StorageError as exc:
+            return simple(False, f"unable to update the server's state: {exc}")
+        return simple(True, f"deliveries to {domain} resume now")
+
+    @admin
     async def admin_pending(request: Request) -> Response:
         return JSONResponse([f.to_json() for f in await federation.followers_in("pending")])
 
@@ -277,6 +293,7 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
         Route("/api/admin/federation/send", admin_send, methods=["GET", "POST"]),
         Route("/api/admin/federation/actions", admin_actions, methods=["GET"]),
         Route("/api/admin/federation/deliveries", admin_deliveries, methods=["GET"]),
+        Route("/api/admin/federation/deliveries/retry-domain", admin_retry_domain, methods=["POST"]),
         Route("/.well-known/webfinger", webfinger, methods=["GET"]),
         Route("/.well-known/host-meta", host_meta, methods=["GET"]),
         Route("/.well-known/nodeinfo", nodeinfo_links, methods=["GET"]),
