@@ -288,6 +288,67 @@ def test_admin_fediverse_page_shows_the_delivery_queue(browser: Any, owncast: An
     context.close()
 
 
+def seed_failing_servers(server: Any, *records: Any) -> None:
+    """Store what the delivery sender knows about failing servers before ``server`` starts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from owncast_adapters.sqlite.database import Database
+    from owncast_adapters.sqlite.domain_health import SqliteDomainHealthRepository
+
+    async def write() -> None:
+        database = Database(server.data_dir / "owncast.db")
+        await database.open()
+        try:
+            for record in records:
+                await SqliteDomainHealthRepository(database=database).save(record)
+        finally:
+            await database.close()
+
+    server.data_dir.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # Playwright's sync API runs a loop in this thread
+        pool.submit(asyncio.run, write()).result()
+
+
+def test_admin_fediverse_page_tries_a_failing_server_again(browser: Any, make_owncast: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from owncast_core.domain.delivery import DomainHealth
+
+    now = datetime.now(UTC)
+    hostile = "<img src=x onerror=alert(1)>.example"
+    server = make_owncast()
+    seed_failing_servers(
+        server,
+        DomainHealth("dead.example", failures=40, pause=3600, open_until=now + timedelta(hours=1),
+                     first_failure_at=now - timedelta(days=8), unavailable_since=now - timedelta(days=1),
+                     next_probe_at=now + timedelta(days=6)),
+        DomainHealth(hostile, failures=5, pause=600, open_until=now + timedelta(minutes=10), first_failure_at=now))
+    server.start()
+    context = browser.new_context(viewport=DESKTOP, http_credentials=ADMIN)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda dialog: errors.append(f"dialog: {dialog.message}"))
+    page.goto(server.url + "/admin/#/federation")
+    queue = page.locator(".card", has=page.locator("h2", has_text="Waiting deliveries"))
+    dead = queue.locator("tr", has_text="dead.example")
+    dead.locator("text=deliveries to it stopped").wait_for(timeout=10_000)
+    assert "unavailable since" in dead.inner_text()
+    paused = queue.locator("tr", has_text="not answering, paused until")
+    assert paused.locator("td").first.inner_text() == hostile  # shown as text, never parsed
+    assert queue.locator("img").count() == 0
+    dead.get_by_role("button", name="Try again").click()
+    queue.locator(".save-status.ok", has_text="Trying dead.example again").wait_for(timeout=10_000)
+    queue.locator("tr", has_text="dead.example").wait_for(state="detached", timeout=10_000)
+    assert httpx.get(server.url + "/api/admin/federation/deliveries", auth=ADMIN_AUTH,
+                     timeout=5).json()["unavailableDomains"] == []
+    paused.get_by_role("button", name="Try again").click()
+    queue.locator("tr", has_text="not answering").wait_for(state="detached", timeout=10_000)
+    assert queue.locator("text=Nothing waiting: every post has been delivered.").is_visible()
+    assert errors == []
+    context.close()
+
+
 def test_admin_pages_refuse_without_credentials(browser: Any, owncast: Any) -> None:
     from playwright.sync_api import Error as PlaywrightError
 

@@ -1,5 +1,6 @@
 // The Fediverse (ActivityPub): settings, followers (approve requests), posting, and the outbound
-// delivery queue (posts waiting for a retry, servers paused after repeated failures).
+// delivery queue (posts waiting for a retry, servers paused after repeated failures or marked
+// unavailable after a week without an answer, each with a "Try again" button).
 import { el } from '/js/dom.js';
 import { ApiError, getJSON, postJSON } from '/js/api.js';
 import { button, card, refresh, run, serverConfig, setting, statusLine, table, when } from '../forms.js';
@@ -35,11 +36,26 @@ export async function render(root) {
       button('Approve', () => approve(x.link, true)), button('Reject', () => approve(x.link, false), 'danger')) },
   ], await getJSON('/api/admin/followers/pending'), { empty: 'No pending requests.' }));
   const deliveries = el('div');
+  const retryStatus = statusLine();
+  // "Try again": the server forgets that this domain failed (paused or unavailable) and sends to it now.
+  const tryAgain = (domain) => run(retryStatus,
+    () => postJSON('/api/admin/federation/deliveries/retry-domain', { domain }), `Trying ${domain} again`).then(reload);
   const loadDeliveries = optional(async () => {
     const queue = await getJSON('/api/admin/federation/deliveries?offset=0&limit=100');
-    const paused = (queue.pausedDomains || []).map((p) =>
-      el('p', { class: 'muted' }, `${p.domain}: not answering, paused until ${when(p.until)}`));
-    return el('div', {}, ...paused, table([
+    const unavailable = queue.unavailableDomains || [];
+    const stopped = new Set(unavailable.map((u) => u.domain));
+    const servers = [
+      ...unavailable.map((u) => ({ domain: u.domain,
+        state: `unavailable since ${when(u.since)}: no answer for a week, deliveries to it stopped` })),
+      ...(queue.pausedDomains || []).filter((p) => !stopped.has(p.domain)).map((p) => ({ domain: p.domain,
+        state: `not answering, paused until ${when(p.until)}` })),
+    ];
+    const failing = servers.length === 0 ? null : el('div', { class: 'failing-servers' }, table([
+      { label: 'Server', value: (x) => x.domain },
+      { label: 'State', value: (x) => x.state },
+      { label: '', value: (x) => button('Try again', () => tryAgain(x.domain)) },
+    ], servers));
+    return el('div', {}, failing, table([
       { label: 'To', value: (x) => x.domain },
       { label: 'What', value: (x) => x.type },
       { label: 'Tries', value: (x) => String(x.attempts) },
@@ -69,6 +85,6 @@ export async function render(root) {
       postStatus)),
     card('Follow requests', el('div', { class: 'toolbar' }, status), pending),
     card('Followers', followers),
-    card('Waiting deliveries', el('div', { class: 'toolbar' }, button('Refresh', reload)), deliveries));
+    card('Waiting deliveries', el('div', { class: 'toolbar' }, button('Refresh', reload), retryStatus), deliveries));
   reload();
 }
