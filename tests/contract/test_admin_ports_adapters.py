@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
+import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
 import pytest
 
 from owncast_adapters.geoip.maxmind import MaxMindGeoIPLookup
@@ -98,6 +102,25 @@ class TestPsutilHardwareMonitor(HardwareMonitorContract):
     @pytest.fixture
     def monitor(self, tmp_path: Path) -> PsutilHardwareMonitor:
         return PsutilHardwareMonitor(disk_path=tmp_path / "not-yet-created")
+
+    async def test_cpu_is_measured_whichever_worker_thread_samples(
+            self, monitor: PsutilHardwareMonitor) -> None:
+        # sample() runs in the loop's worker threads, and consecutive samples may land on
+        # different ones. psutil >= 5.9.6 remembers its "previous call" per thread id, so a
+        # sample on a thread that had not sampled before read 0 % (the dashboard showed 0 %
+        # CPU while transcoding). Its memory of threads that are gone (whose ids new threads
+        # reuse) is cleared so that this fails the same way on every run.
+        getattr(psutil, "_last_cpu_times", {}).clear()
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(1) as first, ThreadPoolExecutor(1) as second:
+            loop.set_default_executor(first)
+            await monitor.sample()
+            deadline = time.monotonic() + 0.3
+            while time.monotonic() < deadline:  # keep one core busy between the samples
+                pass
+            loop.set_default_executor(second)
+            sample = await monitor.sample()
+        assert sample.cpu > 0
 
 
 class TestPrometheusMetricsExporter(MetricsExporterContract):
