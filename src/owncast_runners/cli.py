@@ -40,7 +40,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the server",
         description="Run the web server (page, API, HLS, chat) and the RTMP ingest. Every flag can also be "
         f"set by an environment variable {ENV_PREFIX}<NAME> (e.g. {ENV_PREFIX}WEB_PORT=8081); flags win.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     for name, (flag, text) in _FLAGS.items():
         env = ENV_PREFIX + flag[2:].replace("-", "_").upper()
