@@ -349,6 +349,29 @@ def test_admin_fediverse_page_tries_a_failing_server_again(browser: Any, make_ow
     context.close()
 
 
+def test_admin_video_page_keeps_variant_names_automatic(browser: Any, owncast: Any) -> None:
+    # serverconfig reports each variant's computed name ("1.2Mbps@24fps"); saving the page must
+    # not store it as a custom name, or it goes stale when the bitrate changes
+    context = browser.new_context(viewport=DESKTOP, http_credentials=ADMIN)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(owncast.url + "/admin/#/video")
+    page.wait_for_selector("#page[data-ready='/video']")
+    rows = page.locator(".setting-rows .list-row")
+    assert rows.nth(0).locator("input[aria-label=Name]").input_value() == ""
+    rows.nth(0).locator("input[aria-label='Video kbps']").fill("2500")
+    page.click("text=Add variant")
+    rows.nth(1).locator("input[aria-label=Height]").fill("360")
+    page.click(".setting-rows button.primary")
+    page.wait_for_selector(".setting-rows .save-status.ok")
+    variants = httpx.get(owncast.url + "/api/admin/serverconfig", auth=ADMIN_AUTH,
+                         timeout=5).json()["videoSettings"]["videoQualityVariants"]
+    assert [v["name"] for v in variants] == ["2.5Mbps@24fps", "360h"]
+    assert errors == []
+    context.close()
+
+
 def test_admin_pages_refuse_without_credentials(browser: Any, owncast: Any) -> None:
     from playwright.sync_api import Error as PlaywrightError
 

@@ -10,6 +10,27 @@ const LATENCY = [
 ];
 const CPU = [0, 1, 2, 3, 4].map((v) => ({ value: v, label: ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast'][v] }));
 
+function bitrateText(kbps) {
+  if (!kbps) return '';
+  if (kbps < 1000) return `${kbps}Kbps`;
+  return kbps % 1000 === 0 ? `${kbps / 1000}Mbps` : `${(kbps / 1000).toFixed(1)}Mbps`;
+}
+
+/** The name the server gives a variant without a custom one (StreamOutputVariant.display_name). */
+function automaticName(v) {
+  const rate = bitrateText(v.videoBitrate);
+  if (v.videoPassthrough) return 'Source';
+  if (v.scaledHeight === 720 && v.scaledWidth === 1080) return `720p @${rate}`;
+  if (v.scaledHeight === 1080 && v.scaledWidth === 1920) return `1080p @${rate}`;
+  if (v.scaledHeight) return `${v.scaledHeight}h`;
+  if (v.scaledWidth) return `${v.scaledWidth}w`;
+  return `${rate}@${v.framerate}fps`;
+}
+
+/** serverconfig reports computed names; show those as empty (automatic) so that saving the page
+ * does not turn them into custom names that no longer match after an edit. */
+const withoutAutomaticName = (v) => (v.name === automaticName(v) ? { ...v, name: '' } : v);
+
 export async function render(root) {
   const c = await serverConfig();
   const video = c.videoSettings || {};
@@ -19,11 +40,12 @@ export async function render(root) {
       setting({ name: 'video/streamlatencylevel', label: 'Latency level', type: 'select', options: LATENCY,
         value: video.latencyLevel, numeric: true, help: 'Applies to the next broadcast.' })),
     card('Output variants', listSetting({
-      name: 'video/streamoutputvariants', value: video.videoQualityVariants, addLabel: 'Add variant',
+      name: 'video/streamoutputvariants', value: (video.videoQualityVariants || []).map(withoutAutomaticName),
+      addLabel: 'Add variant',
       help: 'Each variant is one quality viewers can pick. Bitrates in kbps; leave width/height 0 to keep the source size.',
       newItem: () => ({ videoBitrate: 1200, audioBitrate: 0, framerate: 24, cpuUsageLevel: 2 }),
       fields: [
-        { key: 'name', label: 'Name' },
+        { key: 'name', label: 'Name', placeholder: 'automatic' },
         { key: 'videoPassthrough', label: 'Video passthrough', type: 'checkbox' },
         { key: 'videoBitrate', label: 'Video kbps', type: 'number' },
         { key: 'scaledWidth', label: 'Width', type: 'number' },
