@@ -368,6 +368,7 @@ def test_admin_video_page_keeps_variant_names_automatic(browser: Any, owncast: A
     variants = httpx.get(owncast.url + "/api/admin/serverconfig", auth=ADMIN_AUTH,
                          timeout=5).json()["videoSettings"]["videoQualityVariants"]
     assert [v["name"] for v in variants] == ["2.5Mbps@24fps", "360h"]
+    assert variants[1]["audioPassthrough"] is True  # a new row copies the audio, as the default does
     assert errors == []
     context.close()
 

@@ -43,7 +43,7 @@ export async function render(root) {
       name: 'video/streamoutputvariants', value: (video.videoQualityVariants || []).map(withoutAutomaticName),
       addLabel: 'Add variant',
       help: 'Each variant is one quality viewers can pick. Bitrates in kbps; leave width/height 0 to keep the source size.',
-      newItem: () => ({ videoBitrate: 1200, audioBitrate: 0, framerate: 24, cpuUsageLevel: 2 }),
+      newItem: () => ({ videoBitrate: 1200, audioPassthrough: true, audioBitrate: 0, framerate: 24, cpuUsageLevel: 2 }),
       fields: [
         { key: 'name', label: 'Name', placeholder: 'automatic' },
         { key: 'videoPassthrough', label: 'Video passthrough', type: 'checkbox' },
