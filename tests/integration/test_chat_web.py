@@ -335,3 +335,12 @@ async def test_emoji_routes(env: Env) -> None:
     assert (await env.http.get("/api/emoji")).json() == []
     gone = await env.http.post("/api/admin/emoji/delete", auth=ADMIN, json={"name": "party.png"})
     assert gone.status_code == 400
+
+
+async def test_emoji_named_without_extension_gets_the_images_one(env: Env) -> None:
+    # the admin page uploads under the typed name ("party"); chat only keeps <img> whose
+    # /img/emoji/ path has an extension (Owncast's sanitiser rule), so it must be stored with one
+    upload = {"name": "party", "data": "data:image/png;base64," + base64.b64encode(PNG).decode()}
+    uploaded = await env.http.post("/api/admin/emoji/upload", auth=ADMIN, json=upload)
+    assert uploaded.json() == {"success": True, "message": 'Emoji "party.png" has been uploaded'}
+    assert (await env.http.get("/api/emoji")).json() == [{"name": "party", "url": "/img/emoji/party.png"}]

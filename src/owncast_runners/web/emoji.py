@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -49,7 +51,11 @@ def routes(*, emoji: EmojiStore, config: ConfigService) -> list[BaseRoute]:
             return simple(False, "name field is required")
         try:
             image = decode_image_data_uri(body["data"])
-            added = await emoji.add(body["name"], image.data)
+            name = body["name"]
+            if not PurePosixPath(name.replace("\\", "/")).suffix:
+                # chat keeps only emoji <img> whose path has an extension (Owncast's sanitiser)
+                name += image.extension
+            added = await emoji.add(name, image.data)
         except (ValidationError, StorageError) as exc:
             return simple(False, str(exc))
         return simple(True, f'Emoji "{added.path}" has been uploaded')
