@@ -150,7 +150,14 @@ class OwncastServer:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Start, wait for ``stop`` to be set, stop."""
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            # a step after the web server came up failed (the RTMP port is taken, say): stop it
+            # too, or the process would serve the page with no ingest and never exit
+            if self._web_task is not None:
+                await self.stop()
+            raise
         try:
             await stop.wait()
         finally:
