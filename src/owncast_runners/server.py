@@ -290,7 +290,7 @@ def bind_sockets(hosts: tuple[str, ...], port: int) -> list[socket.socket]:
             if sockets or family == socket.AF_INET6:
                 log.warning("cannot listen on %s port %d: %s", host, port, exc)
                 continue
-            raise
+            raise OSError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from exc
         sock.listen(1024)
         sock.setblocking(False)
         port = sock.getsockname()[1]

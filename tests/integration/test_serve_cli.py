@@ -28,3 +28,14 @@ def test_a_busy_rtmp_port_ends_the_server_with_an_error(tmp_path: Path) -> None:
                 server.proc.wait()
     assert "cannot start" in str(exited.value)
     assert "Traceback" not in server.log()
+
+
+def test_a_busy_web_port_is_named_in_the_error(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        server = OwncastProcess(data_dir=tmp_path / "data", web_port=port)
+        with pytest.raises(RuntimeError, match="owncast exited with 1") as exited:
+            server.start(timeout=30)
+    assert f"cannot start: cannot listen on 127.0.0.1 port {port}: " in str(exited.value)
