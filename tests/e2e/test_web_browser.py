@@ -44,7 +44,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
          "has_touch": True}
 TWO_VARIANTS = [
     {"name": "Good", "videoBitrate": 600, "framerate": 30, "cpuUsageLevel": 0, "scaledHeight": 240},
-    {"name": "Small", "videoBitrate": 200, "framerate": 15, "cpuUsageLevel": 0, "scaledHeight": 120},
+    {"videoBitrate": 200, "framerate": 15, "cpuUsageLevel": 0, "scaledHeight": 120},  # named "120h"
 ]
 PLAYING = """() => {
   const v = document.querySelector('#player video');
@@ -129,7 +129,7 @@ def test_viewer_page_goes_live_plays_and_reports(browser: Any, make_owncast: Any
     variants = httpx.get(server.url + "/api/video/variants", timeout=5).json()
     assert page.eval_on_selector_all(".player-quality option", "os => os.map(o => o.textContent)") == [
         "Auto", *[v["name"] for v in variants]]
-    assert [v["name"] for v in variants] == ["Good", "Small"]
+    assert [v["name"] for v in variants] == ["Good", "120h"]
     page.select_option(".player-quality", "1")
     wait_until(page, lambda: any("/hls/1/stream" in r and r.endswith(".ts") for r in requests), 15,
                "segments of variant 1 after choosing it")
@@ -146,6 +146,9 @@ def test_viewer_page_goes_live_plays_and_reports(browser: Any, make_owncast: Any
     admin.wait_for_selector("#page[data-ready='/']")
     assert admin.inner_text(".stats .stat >> nth=0") == "State\nLIVE"
     assert "320\u00d7240" in admin.inner_text(".details")  # the broadcaster's stream details
+    # the output variants by the names viewers see (a variant without a custom one included)
+    output = admin.locator(".card", has=admin.locator("h2", has_text="Output"))
+    assert output.locator("tbody td:first-child").all_inner_texts() == ["Good", "120h"]
     screenshot(admin, "admin-dashboard.png")
     admin_context.close()
 

@@ -144,6 +144,23 @@ export function listSetting({ name, fields, value, newItem = () => ({}), addLabe
       el('button', { type: 'button', class: 'primary', onclick: save }, 'Save'), status));
 }
 
+function bitrateText(kbps) {
+  if (!kbps) return '';
+  if (kbps < 1000) return `${kbps}Kbps`;
+  return kbps % 1000 === 0 ? `${kbps / 1000}Mbps` : `${(kbps / 1000).toFixed(1)}Mbps`;
+}
+
+/** The name the server gives a variant without a custom one (StreamOutputVariant.display_name). */
+export function automaticName(v) {
+  const rate = bitrateText(v.videoBitrate);
+  if (v.videoPassthrough) return 'Source';
+  if (v.scaledHeight === 720 && v.scaledWidth === 1080) return `720p @${rate}`;
+  if (v.scaledHeight === 1080 && v.scaledWidth === 1920) return `1080p @${rate}`;
+  if (v.scaledHeight) return `${v.scaledHeight}h`;
+  if (v.scaledWidth) return `${v.scaledWidth}w`;
+  return `${rate}@${v.framerate}fps`;
+}
+
 /** table([{label, value: row => node|text}], rows, {empty}) */
 export function table(columns, rows, { empty = 'Nothing here yet.' } = {}) {
   if (!rows || rows.length === 0) return el('p', { class: 'muted' }, empty);

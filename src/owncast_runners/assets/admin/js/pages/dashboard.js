@@ -2,7 +2,7 @@
 // variants, viewers over time and hardware usage; refreshed every 10 seconds.
 import { el, clear } from '/js/dom.js';
 import { getJSON } from '/js/api.js';
-import { button, card, table, when } from '../forms.js';
+import { automaticName, button, card, table, when } from '../forms.js';
 import { lineChart } from '../charts.js';
 
 const LATENCY = ['Lowest', 'Low', 'Medium (default)', 'High', 'Highest'];
@@ -38,7 +38,7 @@ function variants(status) {
   return el('div', {},
     el('p', {}, `Latency level: ${LATENCY[broadcast.latencyLevel?.level] ?? broadcast.latencyLevel?.level ?? '?'}`),
     table([
-      { label: 'Name', value: (v) => v.name || '' },
+      { label: 'Name', value: (v) => v.name || automaticName(v) },
       { label: 'Video', value: (v) => (v.videoPassthrough ? 'passthrough' : `${v.videoBitrate} kbps @ ${v.framerate} fps`) },
       { label: 'Size', value: (v) => (v.scaledWidth || v.scaledHeight ? `${v.scaledWidth || 'auto'}×${v.scaledHeight || 'auto'}` : 'source') },
       { label: 'Audio', value: (v) => (v.audioPassthrough ? 'passthrough' : `${v.audioBitrate} kbps`) },

@@ -1,5 +1,5 @@
 // Video: output variants (qualities), latency level and encoder.
-import { card, listSetting, serverConfig, setting } from '../forms.js';
+import { automaticName, card, listSetting, serverConfig, setting } from '../forms.js';
 
 const LATENCY = [
   { value: 0, label: '0 · lowest latency (1 s segments, least buffer)' },
@@ -9,23 +9,6 @@ const LATENCY = [
   { value: 4, label: '4 · highest (most buffer, fewest stalls)' },
 ];
 const CPU = [0, 1, 2, 3, 4].map((v) => ({ value: v, label: ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast'][v] }));
-
-function bitrateText(kbps) {
-  if (!kbps) return '';
-  if (kbps < 1000) return `${kbps}Kbps`;
-  return kbps % 1000 === 0 ? `${kbps / 1000}Mbps` : `${(kbps / 1000).toFixed(1)}Mbps`;
-}
-
-/** The name the server gives a variant without a custom one (StreamOutputVariant.display_name). */
-function automaticName(v) {
-  const rate = bitrateText(v.videoBitrate);
-  if (v.videoPassthrough) return 'Source';
-  if (v.scaledHeight === 720 && v.scaledWidth === 1080) return `720p @${rate}`;
-  if (v.scaledHeight === 1080 && v.scaledWidth === 1920) return `1080p @${rate}`;
-  if (v.scaledHeight) return `${v.scaledHeight}h`;
-  if (v.scaledWidth) return `${v.scaledWidth}w`;
-  return `${rate}@${v.framerate}fps`;
-}
 
 /** serverconfig reports computed names; show those as empty (automatic) so that saving the page
  * does not turn them into custom names that no longer match after an edit. */
