@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import os
 import struct
+from typing import Any, cast
 
 import pytest
 
@@ -338,3 +340,17 @@ def test_simple_handshake_echoes_c1() -> None:
     c1 = b"\x00" * 8 + os.urandom(1528)
     s1, s2 = handshake.server_response(c1)
     assert s2 == c1 and s1[4:8] == b"\x00\x00\x00\x00"
+
+
+@pytest.mark.parametrize(("start", "says"), [
+    (b"\x16\x03\x01", r"TLS \(rtmps://\) is not supported"),  # OBS set to rtmps://
+    (b"GET / HTTP/1.1\r\n", "an HTTP request on the RTMP port"),
+    (b"\x06", r"encrypted RTMP \(RTMPE, version 6\) is not supported"),
+    (b"\xbe", r"not RTMP \(first byte 190, expected version 3\)"),
+])
+async def test_a_client_that_does_not_speak_plain_rtmp_is_named(start: bytes, says: str) -> None:
+    reader = asyncio.StreamReader()
+    reader.feed_data(start + bytes(2000))
+    reader.feed_eof()
+    with pytest.raises(RtmpProtocolError, match=says):
+        await handshake.perform_handshake(reader, cast(Any, None))

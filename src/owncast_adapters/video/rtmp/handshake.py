@@ -87,9 +87,20 @@ async def perform_handshake(reader: asyncio.StreamReader, writer: asyncio.Stream
     """
     c0 = await reader.readexactly(1)
     if c0[0] != RTMP_VERSION:
-        raise RtmpProtocolError(f"unsupported RTMP version {c0[0]} (encrypted RTMP is not supported)")
+        raise RtmpProtocolError(_not_plain_rtmp(c0[0]))
     c1 = await reader.readexactly(PACKET_SIZE)
     s1, s2 = server_response(c1)
     writer.write(bytes((RTMP_VERSION,)) + s1 + s2)
     await writer.drain()
     await reader.readexactly(PACKET_SIZE)
+
+
+def _not_plain_rtmp(first: int) -> str:
+    """What a client whose first byte is not version 3 most likely is, for the log."""
+    if first == 0x16:
+        return "TLS (rtmps://) is not supported: publish to rtmp://"
+    if first in (6, 8, 9):
+        return f"encrypted RTMP (RTMPE, version {first}) is not supported"
+    if 0x41 <= first <= 0x5A:  # GET, POST, HEAD, OPTIONS, ...
+        return "an HTTP request on the RTMP port"
+    return f"not RTMP (first byte {first}, expected version {RTMP_VERSION})"
