@@ -6,7 +6,7 @@ Everything the server needs is a provider here; embedders and tests override pro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from dependency_injector import containers, providers
@@ -98,6 +98,15 @@ def metric_labels(config: ConfigService) -> dict[str, str]:
 
 def chat_gauges(chat: ChatService) -> Callable[[], dict[str, float]]:
     return lambda: {"owncast_instance_active_chat_client_count": float(chat.connection_count())}
+
+
+def chat_totals(chat: ChatService) -> Callable[[], Awaitable[dict[str, float]]]:
+    async def totals() -> dict[str, float]:
+        users, messages = await chat.stored_counts()
+        return {"owncast_instance_total_chat_users": float(users),
+                "owncast_instance_current_chat_message_count": float(messages)}
+
+    return totals
 
 
 def playlist_segments(config: ConfigService) -> int:
@@ -278,6 +287,7 @@ class Container(containers.DeclarativeContainer):
         geoip=geoip,
         clock=clock,
         chat_counts=providers.Callable(chat_gauges, chat),
+        chat_totals=providers.Callable(chat_totals, chat),
     )
     log_history = providers.Singleton(LogHistoryBuffer)
 

@@ -375,6 +375,24 @@ async def test_access_tokens_and_bot_chat(owncast: Running) -> None:
 # --- statistics -----------------------------------------------------------------------------------
 
 
+async def test_prometheus_counts_stored_chat_users_and_messages(owncast: Running) -> None:
+    def gauge(text: str, name: str) -> float:
+        [line] = [line for line in text.splitlines() if line.startswith(name + "{")]
+        return float(line.rsplit(" ", 1)[1])
+
+    users = [(await owncast.client.post("/api/chat/register", json={})).json() for _ in range(2)]
+    url = f"ws://127.0.0.1:{owncast.port}/ws?accessToken={users[0]['accessToken']}"
+    async with connect(url) as ws:
+        await ws.recv()  # CONNECTED_USER_INFO
+        for body in ("one", "two", "three"):
+            await ws.send(json.dumps({"type": "CHAT", "body": body}))
+            await asyncio.sleep(0.7)  # under the flood guard
+        text = (await owncast.admin_get("/api/admin/prometheus")).text
+        assert gauge(text, "owncast_instance_active_chat_client_count") == 1
+    assert gauge(text, "owncast_instance_total_chat_users") == 2
+    assert gauge(text, "owncast_instance_current_chat_message_count") == 3
+
+
 async def test_statistics_routes(owncast: Running) -> None:
     assert (await owncast.admin_get("/api/admin/viewersOverTime")).status_code == 400
     assert (await owncast.admin_get("/api/admin/viewersOverTime", params={"windowStart": "x"})).status_code == 400

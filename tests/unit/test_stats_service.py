@@ -170,7 +170,7 @@ def test_playback_report_validation() -> None:
 
 
 async def test_prometheus_refreshes_gauges(rig: Rig) -> None:
-    text, content_type = rig.stats.prometheus()
+    text, content_type = await rig.stats.prometheus()
     assert b"owncast_instance_cpu_usage" in text and content_type.startswith("text/plain")
 
 

@@ -119,3 +119,7 @@ class SqliteChatRepository:
                 )
 
         return await self._database.run(delete)
+
+    async def count(self) -> int:
+        row = await self._database.run(lambda db: db.execute("SELECT COUNT(*) FROM messages").fetchone())
+        return int(row[0])

@@ -158,6 +158,11 @@ class SqliteUserRepository:
             [API_USER],
         )
 
+    async def count_users(self) -> int:
+        row = await self._database.run(
+            lambda db: db.execute("SELECT COUNT(*) FROM users WHERE type != ?", [API_USER]).fetchone())
+        return int(row[0])
+
     # API users -------------------------------------------------------------------------------------
     async def create_api_user(self, user: ApiUser) -> None:
         row = user_row(user.as_chat_user())

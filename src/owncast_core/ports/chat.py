@@ -25,6 +25,7 @@ class ChatRepository(Protocol):
     - ``set_hidden(ids, at)`` sets ``hidden_at`` (``None`` shows them again); unknown ids are
       ignored. ``message_ids_for_user`` and ``messages_from_user`` (oldest first) select by author.
     - ``prune(before)`` deletes records with ``timestamp < before`` and returns how many.
+    - ``count()`` is the number of stored records (hidden ones included).
     - Records survive closing and reopening the store (persistent adapters); errors are
       ``owncast_core.errors.StorageError``.
     """
@@ -43,6 +44,8 @@ class ChatRepository(Protocol):
 
     async def prune(self, before: datetime) -> int: ...
 
+    async def count(self) -> int: ...
+
 
 class ChatUserStore(Protocol):
     """Chat users and their access tokens.
@@ -55,7 +58,7 @@ class ChatUserStore(Protocol):
     - ``name_reserved(name)`` is true when an *authenticated*, enabled user other than
       ``except_user_id`` holds that display name (case-insensitive).
     - ``disabled_users`` (oldest ``disabled_at`` first) and ``moderators`` (oldest user first)
-      never list API users.
+      never list API users; ``count_users`` is the number of chat users (API users not counted).
     """
 
     async def create_user(self, user: ChatUser, access_token: str) -> None: ...
@@ -79,6 +82,8 @@ class ChatUserStore(Protocol):
     async def disabled_users(self) -> list[ChatUser]: ...
 
     async def moderators(self) -> list[ChatUser]: ...
+
+    async def count_users(self) -> int: ...
 
 
 class ApiUserStore(Protocol):

@@ -168,6 +168,11 @@ class ChatService:
     def connection_count(self) -> int:
         return len(self._clients)
 
+    async def stored_counts(self) -> tuple[int, int]:
+        """(chat users, chat messages) in the store, messages sent so far included."""
+        await self._journal.flush()
+        return await self._users.repository.count_users(), await self._messages.count()
+
     # connections -------------------------------------------------------------------------------
     async def connect(
         self, access_token: str | None, transport: ChatTransport, *, ip_address: str, user_agent: str

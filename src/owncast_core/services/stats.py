@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -26,6 +26,7 @@ from owncast_core.domain.stats import (
 )
 from owncast_core.domain.stream import latency_level
 from owncast_core.domain.timefmt import go_time
+from owncast_core.errors import OwncastError
 from owncast_core.ports.clock import Clock
 from owncast_core.ports.geoip import GeoIPLookup
 from owncast_core.ports.stats import HardwareMonitor, MetricsExporter, StatsRepository
@@ -42,6 +43,8 @@ ALERT_THRESHOLDS: Final = {"cpu": 95.0, "memory": 95.0, "disk": 90.0}
 
 ChatCounts = Callable[[], Mapping[str, float]]
 """Returns chat gauges by name (``owncast_instance_active_chat_client_count`` ...), when chat exists."""
+ChatTotals = Callable[[], Awaitable[Mapping[str, float]]]
+"""Reads the stored chat gauges (``owncast_instance_total_chat_users`` ...) from the repositories."""
 
 
 class StatsService:
@@ -59,6 +62,7 @@ class StatsService:
         geoip: GeoIPLookup,
         clock: Clock,
         chat_counts: ChatCounts | None = None,
+        chat_totals: ChatTotals | None = None,
         max_values: int = MAX_COLLECTION_VALUES,
         logger: logging.Logger | None = None,
     ) -> None:
@@ -71,6 +75,7 @@ class StatsService:
         self._geoip = geoip
         self._clock = clock
         self._chat_counts = chat_counts
+        self._chat_totals = chat_totals
         self._log = logger or logging.getLogger("owncast.stats")
         self._cpu: deque[TimestampedValue] = deque(maxlen=max_values)
         self._memory: deque[TimestampedValue] = deque(maxlen=max_values)
@@ -264,8 +269,14 @@ class StatsService:
             except Exception as exc:  # chat trouble must not break metrics
                 self._log.warning("could not read chat counts for metrics: %s", exc)
 
-    def prometheus(self) -> tuple[bytes, str]:
-        """The Prometheus exposition (gauges refreshed first)."""
+    async def prometheus(self) -> tuple[bytes, str]:
+        """The Prometheus exposition (gauges refreshed first, stored chat counts included)."""
+        if self._chat_totals is not None:
+            try:
+                for name, value in (await self._chat_totals()).items():
+                    self._metrics.set(name, value)
+            except OwncastError as exc:  # a storage hiccup must not break metrics
+                self._log.warning("could not count chat users and messages for metrics: %s", exc)
         self._update_gauges()
         return self._metrics.exposition()
 

@@ -578,6 +578,9 @@ class InMemoryUserRepository:
         found = [u for u in self._users.values() if u.is_moderator and not u.is_bot]
         return sorted(found, key=lambda u: u.created_at)
 
+    async def count_users(self) -> int:
+        return sum(1 for u in self._users.values() if not u.is_bot)
+
     async def create_api_user(self, user: ApiUser) -> None:
         if user.access_token in self._api or user.access_token in self._tokens or user.id in self._users:
             raise ValidationError("duplicate access token or id")
@@ -765,6 +768,9 @@ class InMemoryChatRepository:
         for key in old:
             del self._records[key]
         return len(old)
+
+    async def count(self) -> int:
+        return len(self._records)
 
 
 class EscapingMessageRenderer:

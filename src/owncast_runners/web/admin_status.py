@@ -65,7 +65,7 @@ def routes(*, status: StatusService, stats: StatsService, config: ConfigService,
     async def prometheus(request: Request) -> Response:
         if request.method == "OPTIONS":
             return Response(status_code=204)
-        body, content_type = stats.prometheus()
+        body, content_type = await stats.prometheus()
         return Response(body, headers={"Content-Type": content_type})
 
     @guard

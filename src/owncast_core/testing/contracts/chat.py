@@ -102,6 +102,13 @@ class ChatRepositoryContract:
         assert await chat.prune(T0 + timedelta(seconds=3)) == 2
         assert [e.record.id for e in await chat.all_messages()] == ["m4", "m3"]
 
+    async def test_count_includes_hidden_records(self, stores: ChatStores) -> None:
+        chat, _ = stores
+        assert await chat.count() == 0
+        await chat.save([record(1), record(2, "user2"), record(3, None, "SYSTEM")])
+        await chat.set_hidden(["m2"], T0)
+        assert await chat.count() == 3
+
     async def test_fediverse_fields_round_trip(self, stores: ChatStores) -> None:
         chat, _ = stores
         item = record(

@@ -110,6 +110,14 @@ class UserRepositoryContract:
         assert [u.id for u in await repo.disabled_users()] == ["user3", "user1"]
         assert [u.id for u in await repo.moderators()] == ["user2"]
 
+    async def test_count_users_counts_chat_users_not_api_users(self, repo: UserRepository) -> None:
+        assert await repo.count_users() == 0
+        for n in (1, 2):
+            await repo.create_user(make_user(n), f"tok-{n}")
+        await repo.set_disabled("user2", T0)
+        await repo.create_api_user(make_api_user(9))
+        assert await repo.count_users() == 2
+
     async def test_name_reserved_only_by_authenticated_enabled_others(self, repo: UserRepository) -> None:
         await repo.create_user(make_user(1, name="Plain"), "tok-1")
         await repo.create_user(make_user(2, name="Verified", authenticated_at=T0), "tok-2")
