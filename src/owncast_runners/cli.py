@@ -72,11 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from_args(args)
     except ValueError as exc:
         parser.error(str(exc))
+    level = getattr(logging, settings.log_level.upper(), logging.INFO)
     logging.basicConfig(
-        level=getattr(logging, settings.log_level.upper(), logging.INFO),
+        level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if level > logging.DEBUG:
+        # httpx logs every request at INFO with its full URL (a Discord webhook's holds its token)
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         asyncio.run(_serve(settings))
     except OSError as exc:
