@@ -105,7 +105,6 @@ class OwncastServer:
 
         keys = ", ".join(k.key for k in config.stream_keys())
         log.info("web server listening on %s port %d", " and ".join(self.settings.web_host), self.web_port)
-        log.info("RTMP ingest listening on port %d", self.rtmp_port)
         log.info(
             "point OBS at rtmp://<this host>:%d/live with stream key %s (or publish to "
             "rtmp://<this host>:%d/live/<key>)", self.rtmp_port, keys, self.rtmp_port,
@@ -115,9 +114,10 @@ class OwncastServer:
         """Stop everything; safe to call once after ``start`` (also after a partial start)."""
         c = self.container
         log.info("shutting down")
+        stream = c.stream()
+        stream.shutting_down()
         with contextlib.suppress(Exception):
             await c.rtmp_server().stop()
-        stream = c.stream()
         try:
             await stream.wait_offline(timeout=10)
         except TimeoutError:

@@ -134,6 +134,18 @@ async def test_admin_disconnect(rig: Rig) -> None:
     assert rig.hangups >= 1
     assert not rig.service.status().connected
     await rig.service.wait_offline(timeout=1)
+    assert [e.reason for e in rig.bus.of_type(StreamStopped)] == ["disconnected by the admin"]  # type: ignore[attr-defined]
+
+
+async def test_shutdown_is_the_reason_a_broadcast_ends(rig: Rig) -> None:
+    rig.service.shutting_down()  # nothing live: nothing to label
+    sink = await rig.service.begin(rig.details(), rig.hang_up)
+    rig.service.shutting_down()
+    await sink.close()  # the RTMP server closing its connections
+    assert [e.reason for e in rig.bus.of_type(StreamStopped)] == ["the server is shutting down"]  # type: ignore[attr-defined]
+    sink = await rig.service.begin(rig.details(), rig.hang_up)  # a later broadcast is not labelled
+    await sink.close()
+    assert rig.bus.of_type(StreamStopped)[-1].reason == "publisher disconnected"  # type: ignore[attr-defined]
 
 
 async def test_job_uses_configured_variants_and_latency(rig: Rig) -> None:

@@ -57,6 +57,7 @@ class _Broadcast:
     outputs: tuple[VariantInfo, ...] = ()
     ended: bool = False
     announced: bool = False
+    ending: str | None = None  # why it is being ended, when not by the publisher
 
 
 class _BroadcastSink:
@@ -207,10 +208,17 @@ class StreamService:
         if b is None or b.ended:
             return False
         self._log.info("disconnecting the publisher on request")
+        b.ending = b.ending or "disconnected by the admin"
         b.hang_up()
         if b.session is not None:
             await b.session.close()
         return True
+
+    def shutting_down(self) -> None:
+        """The server is stopping: the broadcast that ends next ends for that reason (in the log
+        and ``StreamStopped``), not because the publisher left."""
+        if self._broadcast is not None and not self._broadcast.ended:
+            self._broadcast.ending = "the server is shutting down"
 
     async def _publisher_gone(self, broadcast: _Broadcast) -> None:
         """The ingest closed the sink: let the transcoder flush and exit."""
@@ -227,7 +235,10 @@ class StreamService:
             await broadcast.storage.stream_ended(len(broadcast.job.variants))
         except Exception as exc:  # storage trouble must not keep the stream 'live'
             self._log.warning("could not finish the playlists: %s", exc)
-        reason = "publisher disconnected" if returncode == 0 else f"transcoder exited ({returncode})"
+        if broadcast.ending is not None:
+            reason = broadcast.ending
+        else:
+            reason = "publisher disconnected" if returncode == 0 else f"transcoder exited ({returncode})"
         now = self._finish(broadcast, reason)
         await self._bus.publish(StreamStopped(at=now, reason=reason))
 
