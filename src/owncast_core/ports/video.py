@@ -147,6 +147,8 @@ class IngestHandler(Protocol):
     the race. ``begin`` is called once the stream's
     metadata is known; ``hang_up`` is a callback the service may call to drop this publisher
     (admin disconnect, transcoder death). Closing the returned sink ends the broadcast.
+    ``authorize`` logs the refusals it raises and ``begin`` logs the stream it starts, in words
+    for the streamer; the ingest server only adds debug lines for them.
     """
 
     def authorize(self, key: str, remote_addr: str) -> None: ...

@@ -157,7 +157,7 @@ class PublishSession:
         finally:
             self.in_begin = False
         self.state = State.LIVE
-        self._log.info("RTMP %s: live, %s", self.remote_addr, details.describe())
+        self._log.debug("RTMP %s: live, %s", self.remote_addr, details.describe())  # the handler logs it
         self._pending += flv.file_header(has_audio=details.has_audio, has_video=details.has_video)
         self._pending += flv.metadata_tag(self._metadata)
 
@@ -205,10 +205,10 @@ class PublishSession:
             self._handler.authorize(stream_key(self._app, name), self.remote_addr)
         except StreamKeyRejected:
             self._status("error", "NetStream.Publish.BadName", "invalid stream key")
-            raise EndConnection("rejected publish: invalid stream key", logging.WARNING) from None
+            raise EndConnection("rejected publish: invalid stream key", logging.DEBUG) from None
         except StreamAlreadyLive:
             self._status("error", "NetStream.Publish.BadName", ALREADY_LIVE)
-            raise EndConnection("rejected publish: a stream is already live", logging.WARNING) from None
+            raise EndConnection("rejected publish: a stream is already live", logging.DEBUG) from None
         begin = user_control(UserControl.STREAM_BEGIN, stream_id)
         self._send(CONTROL_CSID, MessageType.USER_CONTROL, begin, 0)
         self._status("status", "NetStream.Publish.Start", "Publishing live.")
