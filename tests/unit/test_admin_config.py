@@ -92,7 +92,9 @@ ROUND_TRIPS: list[tuple[str, Any, str, Any, list[Any]]] = [
     ("videoservingendpoint", "https://cdn.example/", "videoServingEndpoint", "https://cdn.example", ["ftp://x", 2]),
     ("tags", ["#one", "two"], "instanceDetails.tags", ["one", "two"], ["one", [1], ["a,b"]]),
     ("socialhandles", [{"platform": "mastodon", "url": "https://m.example/@me"}], "instanceDetails.socialHandles",
-     [{"platform": "mastodon", "url": "https://m.example/@me"}], [{"platform": "x"}, [{"platform": "x"}], [1]]),
+     [{"platform": "mastodon", "url": "https://m.example/@me"}], [{"platform": "x"}, [{"platform": "x"}], [1],
+     [{"platform": "x", "url": "javascript:alert(1)"}], [{"platform": "x", "url": "data:text/html,<b>"}],
+     [{"platform": "x", "url": "mailto:"}], [{"platform": "x", "url": "//evil.example"}]]),
     ("nsfw", True, "instanceDetails.nsfw", True, ["true", 1, None]),
     ("directoryenabled", True, "yp.enabled", True, ["yes"]),
     ("hideviewercount", True, "hideViewerCount", True, [0]),
@@ -226,13 +228,15 @@ async def test_web_config_defaults(env: Env) -> None:
 
 async def test_web_config_after_changes(env: Env) -> None:
     await env.admin.apply("offlinemessage", {"value": "back soon"})
-    await env.admin.apply("socialhandles", {"value": [{"platform": "weird", "url": "https://w.example"}]})
+    await env.admin.apply("socialhandles", {"value": [{"platform": "weird", "url": "https://w.example"},
+                                                      {"platform": "email", "url": "mailto:me@example.org"}]})
     await env.admin.apply("serverurl", {"value": "https://live.example.com:8443"})
     await env.admin.apply("federation/enable", {"value": True})
     env.config._values[Keys.VAPID_PUBLIC_KEY] = "BPUBKEY"
     doc = await env.views.web_config()
     assert doc["offlineMessage"] == "<p>back soon</p>"
-    assert doc["socialHandles"] == [{"platform": "weird", "url": "https://w.example"}]
+    assert doc["socialHandles"] == [{"platform": "weird", "url": "https://w.example"},
+                                    {"platform": "email", "url": "mailto:me@example.org"}]
     assert doc["federation"] == {"enabled": True, "account": "streamer@live.example.com:8443"}
     assert doc["authentication"] == {"indieAuthEnabled": True}
     assert doc["notifications"] == {"browser": {"enabled": True, "publicKey": "BPUBKEY"}}

@@ -243,6 +243,10 @@ def parse_social_handles(value: Any) -> list[dict[str, str]]:
         handle = _omit_empty(_fields(_object(item, message), message, strings=("platform", "url", "icon")))
         if not handle.get("platform") or not handle.get("url"):
             raise ValidationError(f"{message}: platform and url are required")
+        url = handle["url"]
+        if not (is_valid_url(url) or (url.lower().startswith("mailto:") and len(url) > len("mailto:"))):
+            # Shown as a link on the page: javascript:, data: and the like would run there.
+            raise ValidationError(f"{message}: url must be an http(s) or mailto: URL, got {url[:60]!r}")
         handles.append(handle)
     return handles
 
