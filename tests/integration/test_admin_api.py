@@ -407,6 +407,9 @@ async def test_statistics_routes(owncast: Running) -> None:
                                                                 "qualityVariantChanges": 2})
     assert r.status_code == 200
     assert (await owncast.client.post("/api/metrics/playback", json={"latency": "slow"})).status_code == 400
+    for broken in (b"{not json", b"\xff\xfe", b""):
+        r = await owncast.client.post("/api/metrics/playback", content=broken)
+        assert r.status_code == 400 and "must be a JSON object" in r.text, (broken, r.text)
     owncast.server.container.stats().collect_playback_job()
     video = (await owncast.admin_get("/api/admin/metrics/video")).json()
     assert video["errors"][-1]["value"] == 1 and video["medianLatency"][-1]["value"] == 4.5

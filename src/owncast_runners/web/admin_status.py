@@ -89,7 +89,11 @@ def routes(*, status: StatusService, stats: StatsService, config: ConfigService,
         if len(raw) > MAX_PLAYBACK_BODY:
             return bad_request("payload too large")
         try:
-            report = PlaybackReport.from_json(json.loads(raw))
+            data = json.loads(raw)
+        except ValueError:  # also bad UTF-8: a clear message, not the parser's
+            return bad_request("request body must be a JSON object with playback metrics")
+        try:
+            report = PlaybackReport.from_json(data)
         except (ValueError, ValidationError) as exc:
             return bad_request(str(exc))
         ip = client_ip(request.scope.get("client"), request.headers.get("x-forwarded-for"))
