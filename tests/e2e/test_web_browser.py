@@ -26,6 +26,7 @@ import httpx
 import pytest
 
 from owncast_core.domain.config import Keys
+from owncast_core.domain.stream import StreamOutputVariant
 
 from ..indieauth_stub import IndieAuthStub
 
@@ -373,6 +374,26 @@ def test_admin_video_page_keeps_variant_names_automatic(browser: Any, owncast: A
     assert [v["name"] for v in variants] == ["2.5Mbps@24fps", "360h"]
     assert variants[1]["audioPassthrough"] is True  # a new row copies the audio, as the default does
     assert errors == []
+    context.close()
+
+
+def test_admin_pages_name_variants_as_the_server_does(browser: Any, owncast: Any) -> None:
+    """The admin page tells computed names from custom ones by computing them in JavaScript;
+    for every bitrate it must agree with the server (display_name), or a save would turn a
+    computed name into a stale custom one."""
+    context = browser.new_context(http_credentials=ADMIN)
+    page = context.new_page()
+    page.goto(owncast.url + "/admin/")
+    rates = [*range(1, 20001, 7), 1250, 2250, 1750, 1150, 1350, 1450, 999, 1000, 1001]
+    names = page.evaluate(
+        """async (rates) => {
+            const { automaticName } = await import('/admin/js/forms.js');
+            return rates.map((r) => automaticName({ videoBitrate: r, framerate: 24 }));
+        }""",
+        rates,
+    )
+    expected = [StreamOutputVariant(video_bitrate=r, framerate=24).display_name for r in rates]
+    assert [(r, n) for r, n, e in zip(rates, names, expected, strict=True) if n != e] == []
     context.close()
 
 

@@ -147,7 +147,11 @@ export function listSetting({ name, fields, value, newItem = () => ({}), addLabe
 function bitrateText(kbps) {
   if (!kbps) return '';
   if (kbps < 1000) return `${kbps}Kbps`;
-  return kbps % 1000 === 0 ? `${kbps / 1000}Mbps` : `${(kbps / 1000).toFixed(1)}Mbps`;
+  if (kbps % 1000 === 0) return `${kbps / 1000}Mbps`;
+  // The server formats as Go and Python do: an exact tie (x.25) goes to the even digit (x.2),
+  // where toFixed rounds up (x.3); every other value rounds the same in both.
+  if (kbps % 1000 === 250) return `${Math.floor(kbps / 1000)}.2Mbps`;
+  return `${(kbps / 1000).toFixed(1)}Mbps`;
 }
 
 /** The name the server gives a variant without a custom one (StreamOutputVariant.display_name). */
