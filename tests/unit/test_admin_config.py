@@ -98,6 +98,7 @@ ROUND_TRIPS: list[tuple[str, Any, str, Any, list[Any]]] = [
     ("nsfw", True, "instanceDetails.nsfw", True, ["true", 1, None]),
     ("directoryenabled", True, "yp.enabled", True, ["yes"]),
     ("hideviewercount", True, "hideViewerCount", True, [0]),
+    ("recordings/enabled", True, "recordingsEnabled", True, ["yes", 1, None]),
     ("disablesearchindexing", True, "disableSearchIndexing", True, ["no"]),
     ("streamkeys", [{"key": "k1", "comment": "one"}, {"key": "k2", "comment": ""}], "streamKeys",
      [{"key": "k1", "comment": "one"}, {"key": "k2", "comment": ""}], [[], None, [{"key": ""}], "abc", [{"key": 5}]]),

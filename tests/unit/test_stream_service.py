@@ -10,7 +10,8 @@ import pytest
 from owncast_core.domain.config import Keys
 from owncast_core.domain.events import StreamOnline, StreamStarted, StreamStopped
 from owncast_core.domain.stream import BroadcasterDetails
-from owncast_core.errors import StreamAlreadyLive, StreamKeyRejected, TranscoderGone
+from owncast_core.errors import StorageError, StreamAlreadyLive, StreamKeyRejected, TranscoderGone
+from owncast_core.ports.video import SegmentInfo
 from owncast_core.services.config import ConfigService
 from owncast_core.services.stream import StreamService
 from owncast_core.testing.fakes import (
@@ -18,6 +19,7 @@ from owncast_core.testing.fakes import (
     FakeTranscoder,
     InMemoryConfigRepository,
     InMemoryEventBus,
+    InMemoryRecorder,
     InMemoryVideoStorage,
     PlainPasswordHasher,
     SequentialIds,
@@ -25,7 +27,7 @@ from owncast_core.testing.fakes import (
 
 
 class Rig:
-    def __init__(self, tmp_path: Path, override: str | None = None) -> None:
+    def __init__(self, tmp_path: Path, override: str | None = None, recorder: InMemoryRecorder | None = None) -> None:
         self.clock = FakeClock()
         self.bus = InMemoryEventBus()
         self.transcoder = FakeTranscoder(bytes_per_segment=100)
@@ -36,7 +38,7 @@ class Rig:
         self.service = StreamService(
             config=self.config, transcoder=self.transcoder, storage_factory=lambda: self.storage,
             bus=self.bus, clock=self.clock, ids=SequentialIds(), hls_dir=str(tmp_path / "hls"),
-            thumbnail_path=str(tmp_path / "thumbnail.jpg"),
+            thumbnail_path=str(tmp_path / "thumbnail.jpg"), recorder=recorder,
         )
 
     def hang_up(self) -> None:
@@ -158,3 +160,59 @@ async def test_job_uses_configured_variants_and_latency(rig: Rig) -> None:
     assert job.variants[1].video_passthrough
     assert (job.latency.segment_seconds, job.latency.playlist_segments) == (5, 4)
     assert job.details.width == 1280 and job.details.video_codec == "H.264"
+
+
+class OrderCheckingRecorder(InMemoryRecorder):
+    """Also notes, for each segment, whether the storage already had it."""
+
+    def __init__(self, storage: InMemoryVideoStorage) -> None:
+        super().__init__()
+        self.storage = storage
+        self.seen_by_storage_first: list[bool] = []
+
+    async def segment_written(self, segment: SegmentInfo) -> None:
+        name = segment.path.rsplit("/", 2)
+        self.seen_by_storage_first.append(f"{name[-2]}/{name[-1]}" in self.storage.files)
+        await super().segment_written(segment)
+
+
+async def test_recorder_gets_the_best_variant_before_the_storage(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    recorder = OrderCheckingRecorder(rig.storage)
+    rig.service._recorder = recorder
+    await rig.config.load()
+    await rig.config.set(Keys.VIDEO_VARIANTS, [{"videoBitrate": 800}, {"videoBitrate": 4000}])
+    sink = await rig.service.begin(rig.details(), rig.hang_up)
+    assert recorder.calls == [("started", rig.clock.now(), 1)]
+    await sink.write(b"x" * 200)
+    rig.clock.advance(8)
+    await sink.close()
+    kinds = [call[0] for call in recorder.calls]
+    assert kinds == ["started", "segment", "segment", "ended"]
+    assert {call[1].variant for call in recorder.calls[1:3]} == {1}
+    assert recorder.seen_by_storage_first == [False, False]
+    assert recorder.calls[-1] == ("ended", rig.clock.now())
+
+
+async def test_no_segments_reach_a_recorder_that_does_not_record(tmp_path: Path) -> None:
+    recorder = InMemoryRecorder(records=False)
+    rig = Rig(tmp_path, recorder=recorder)
+    await rig.config.load()
+    sink = await rig.service.begin(rig.details(), rig.hang_up)
+    await sink.write(b"x" * 200)
+    await sink.close()
+    assert [call[0] for call in recorder.calls] == ["started"]
+
+
+async def test_a_broken_recorder_never_breaks_the_live_stream(tmp_path: Path) -> None:
+    recorder = InMemoryRecorder()
+    rig = Rig(tmp_path, recorder=recorder)
+    await rig.config.load()
+    sink = await rig.service.begin(rig.details(), rig.hang_up)
+    recorder.error = StorageError("disk on fire")
+    await sink.write(b"x" * 300)
+    assert rig.service.status().online
+    assert (await rig.storage.get("0/stream.m3u8")).body.count(b".ts") == 3
+    await sink.close()
+    assert not rig.service.status().connected
+    assert [call[0] for call in recorder.calls] == ["started", "segment", "segment", "segment", "ended"]

@@ -90,6 +90,7 @@ class Keys:
     PEAK_VIEWERS_SESSION: Final = "peak_viewers_session"
     LAST_DISCONNECT_TIME: Final = "last_disconnect_time"
     PEAK_VIEWERS_SAVED_AT: Final = "peak_viewers_saved_at"
+    RECORDINGS_ENABLED: Final = "recordings_enabled"  # ours: Owncast has no recordings
 
 
 DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
@@ -150,6 +151,7 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
         Keys.PEAK_VIEWERS_SESSION: 0,
         Keys.LAST_DISCONNECT_TIME: None,
         Keys.PEAK_VIEWERS_SAVED_AT: None,
+        Keys.RECORDINGS_ENABLED: False,
     }
 )
 """Owncast v0.2 fresh-install values for every key."""

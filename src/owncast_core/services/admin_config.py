@@ -94,6 +94,7 @@ _SIMPLE: Final[Mapping[str, _Setter]] = {
     "federation/username": _Setter(Keys.FEDERATION_USERNAME, rules.parse_string, "username saved"),
     "federation/livemessage": _Setter(Keys.FEDERATION_GO_LIVE_MESSAGE, rules.parse_string, "message saved"),
     "federation/blockdomains": _Setter(Keys.FEDERATION_BLOCKED_DOMAINS, rules.parse_string_list, "saved"),
+    "recordings/enabled": _Setter(Keys.RECORDINGS_ENABLED, rules.parse_bool, "recordings setting updated"),
     "notifications/discord": _Setter(Keys.DISCORD_CONFIG, rules.parse_discord,
                                      "updated discord config with provided values"),
     "notifications/browser": _Setter(Keys.BROWSER_PUSH_CONFIG, rules.parse_browser_push,

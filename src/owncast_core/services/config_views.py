@@ -170,6 +170,7 @@ class ConfigViews:
             "disableSearchIndexing": c.flag(Keys.DISABLE_SEARCH_INDEXING),
             "streamKeyOverridden": c.stream_key_overridden,
             "hideViewerCount": c.flag(Keys.HIDE_VIEWER_COUNT),
+            "recordingsEnabled": c.flag(Keys.RECORDINGS_ENABLED),  # ours: Owncast has no recordings
         }
         if not out["socketHostOverride"]:
             del out["socketHostOverride"]

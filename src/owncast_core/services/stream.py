@@ -1,7 +1,9 @@
 """StreamService: the live/offline state machine of one broadcast at a time.
 
 It implements ``IngestHandler`` (what the RTMP server calls) and ``TranscoderListener`` (what a
-transcode session reports), and hands finished HLS files to the current ``VideoStorage``.
+transcode session reports), and hands finished HLS files to the current ``VideoStorage``. When a
+``Recorder`` is given, it is told about each broadcast and gets each segment of the highest
+quality variant before the storage does (the storage may delete segment files).
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from owncast_core.domain.events import StreamOnline, StreamStarted, StreamStopped
+from owncast_core.domain.recordings import recorded_variant
 from owncast_core.domain.stream import BroadcasterDetails, StreamOutputVariant, TranscodeJob
 from owncast_core.errors import StreamAlreadyLive, StreamKeyRejected, TranscoderError, TranscoderGone
 from owncast_core.ports.bus import EventBus
 from owncast_core.ports.clock import Clock, IdGenerator
+from owncast_core.ports.recordings import Recorder
 from owncast_core.ports.video import (
     SegmentInfo,
     StreamSink,
@@ -58,6 +62,7 @@ class _Broadcast:
     ended: bool = False
     announced: bool = False
     ending: str | None = None  # why it is being ended, when not by the publisher
+    recorded_variant: int | None = None  # the variant the recorder gets, while it records
 
 
 class _BroadcastSink:
@@ -101,6 +106,7 @@ class StreamService:
         ids: IdGenerator,
         hls_dir: str,
         thumbnail_path: str,
+        recorder: Recorder | None = None,
         logger: logging.Logger | None = None,
     ) -> None:
         self._config = config
@@ -111,6 +117,7 @@ class StreamService:
         self._ids = ids
         self._hls_dir = hls_dir
         self._thumbnail_path = thumbnail_path
+        self._recorder = recorder
         self._log = logger or logging.getLogger("owncast.stream")
         self._broadcast: _Broadcast | None = None
         self._storage: VideoStorage | None = None
@@ -191,9 +198,11 @@ class StreamService:
             self._last_disconnect = None
             try:
                 await storage.setup()
+                await self._start_recording(broadcast, now)
                 session = await self._transcoder.start(job, _Listener(self, broadcast))
             except Exception as exc:
                 self._log.error("could not start the transcoder: %s", exc)
+                await self._stop_recording(broadcast, now)
                 self._finish(broadcast, "transcoder failed to start")
                 raise TranscoderError(str(exc)) from exc
             broadcast.session = session
@@ -239,6 +248,7 @@ class StreamService:
             reason = broadcast.ending
         else:
             reason = "publisher disconnected" if returncode == 0 else f"transcoder exited ({returncode})"
+        await self._stop_recording(broadcast, self._clock.now())
         now = self._finish(broadcast, reason)
         await self._bus.publish(StreamStopped(at=now, reason=reason))
 
@@ -256,7 +266,32 @@ class StreamService:
 
     # listener callbacks ------------------------------------------------------------------------
     async def _segment_written(self, broadcast: _Broadcast, segment: SegmentInfo) -> None:
+        if self._recorder is not None and segment.variant == broadcast.recorded_variant:
+            try:  # first: the storage may delete the file once it has it
+                await self._recorder.segment_written(segment)
+            except Exception as exc:  # a recorder never breaks the live path
+                self._log.warning("recording: %s", exc)
         await broadcast.storage.segment_written(segment)
+
+    # recording (a side effect: failures are logged, the broadcast goes on) --------------------
+    async def _start_recording(self, broadcast: _Broadcast, started_at: datetime) -> None:
+        if self._recorder is None:
+            return
+        variant = recorded_variant(broadcast.job.variants)
+        try:
+            if await self._recorder.broadcast_started(started_at, variant):
+                broadcast.recorded_variant = variant
+        except Exception as exc:
+            self._log.warning("could not start recording: %s", exc)
+
+    async def _stop_recording(self, broadcast: _Broadcast, ended_at: datetime) -> None:
+        if self._recorder is None or broadcast.recorded_variant is None:
+            return
+        broadcast.recorded_variant = None
+        try:
+            await self._recorder.broadcast_ended(ended_at)
+        except Exception as exc:
+            self._log.warning("could not finish recording: %s", exc)
 
     async def _variant_playlist_written(self, broadcast: _Broadcast, variant: int, path: str) -> None:
         await broadcast.storage.variant_playlist_written(variant, path)

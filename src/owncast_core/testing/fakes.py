@@ -40,6 +40,7 @@ from owncast_core.domain.notifications import (
     VapidKeys,
     b64url_encode,
 )
+from owncast_core.domain.recordings import MediaInfo, Recording, check_recording_id, is_recording_id
 from owncast_core.domain.stats import GAUGES, HardwareSample, TimestampedValue
 from owncast_core.domain.stream import TranscodeJob
 from owncast_core.domain.webhooks import Webhook
@@ -48,6 +49,7 @@ from owncast_core.errors import (
     DeliveryFailed,
     DeliveryRefused,
     NotFoundError,
+    StorageError,
     TranscoderGone,
     ValidationError,
 )
@@ -1224,3 +1226,117 @@ class InMemoryDomainHealthRepository:
 
     async def remove(self, domain: str) -> bool:
         return self.records.pop(domain, None) is not None
+
+
+class InMemoryRecordingStore:
+    """``RecordingStore`` in memory. ``files`` maps segment paths to the bytes ``read_segment``
+    returns; ``finalize`` turns the appended bytes into the "media" (``media``) and reports
+    ``seconds_per_append`` seconds per append. Faults: ``append_error`` (raised by every
+    ``append``), ``finalize_error``, and ``free`` (what ``free_bytes`` says)."""
+
+    def __init__(self, *, seconds_per_append: float = 2.0, free: int = 1 << 40) -> None:
+        self.files: dict[str, bytes] = {}
+        self.entries: dict[str, Recording] = {}
+        self.streams: dict[str, bytearray] = {}
+        self.appends: dict[str, int] = {}
+        self.media: dict[str, bytes] = {}
+        self.seconds_per_append = seconds_per_append
+        self.free = free
+        self.append_error: Exception | None = None
+        self.finalize_error: Exception | None = None
+        self._durations: dict[str, float] = {}
+
+    def _known(self, recording_id: str) -> Recording:
+        entry = self.entries.get(recording_id) if is_recording_id(recording_id) else None
+        if entry is None:
+            raise NotFoundError(f"no recording {recording_id!r}")
+        return entry
+
+    async def create(self, recording: Recording) -> None:
+        check_recording_id(recording.id)
+        if recording.id in self.entries:
+            raise ValidationError(f"recording {recording.id} exists")
+        self.entries[recording.id] = recording
+        self.streams[recording.id] = bytearray()
+        self.appends[recording.id] = 0
+
+    async def save(self, recording: Recording) -> None:
+        self._known(recording.id)
+        self.entries[recording.id] = recording
+
+    async def get(self, recording_id: str) -> Recording:
+        return self._known(recording_id)
+
+    async def list(self) -> builtins.list[Recording]:
+        return sorted(self.entries.values(), key=lambda r: r.started_at, reverse=True)
+
+    async def read_segment(self, path: str) -> bytes:
+        try:
+            return self.files[path]
+        except KeyError:
+            raise StorageError(f"cannot read {path}: no such file") from None
+
+    async def append(self, recording_id: str, data: bytes) -> None:
+        self._known(recording_id)
+        if self.append_error is not None:
+            raise self.append_error
+        self.streams[recording_id] += data
+        self.appends[recording_id] += 1
+
+    async def finalize(self, recording_id: str) -> MediaInfo:
+        self._known(recording_id)
+        if self.finalize_error is not None:
+            raise self.finalize_error
+        stream = self.streams.get(recording_id)
+        if stream:
+            self.media[recording_id] = bytes(stream)
+            self.streams[recording_id] = bytearray()
+            self._durations[recording_id] = self.appends[recording_id] * self.seconds_per_append
+            self.appends[recording_id] = 0
+        if recording_id not in self.media:
+            raise StorageError(f"recording {recording_id} has nothing to play")
+        return MediaInfo(self._durations[recording_id], len(self.media[recording_id]))
+
+    async def delete(self, recording_id: str) -> None:
+        self._known(recording_id)
+        for table in (self.entries, self.streams, self.appends, self.media, self._durations):
+            table.pop(recording_id, None)
+
+    async def media_path(self, recording_id: str) -> str:
+        self._known(recording_id)
+        if recording_id not in self.media:
+            raise NotFoundError(f"recording {recording_id} has no media")
+        return f"memory/recordings/{recording_id}/recording.mp4"
+
+    async def free_bytes(self) -> int:
+        return self.free
+
+    def location(self, recording_id: str) -> str:
+        return f"memory/recordings/{recording_id}/"
+
+
+class InMemoryRecorder:
+    """``Recorder`` that records the calls: ``calls`` holds ``("started", at, variant)``,
+    ``("segment", SegmentInfo)``, ``("ended", at)``. ``records`` is what ``broadcast_started``
+    answers; ``error`` is raised by every call (a broken recorder)."""
+
+    def __init__(self, *, records: bool = True) -> None:
+        self.records = records
+        self.error: Exception | None = None
+        self.calls: builtins.list[tuple[Any, ...]] = []
+
+    async def broadcast_started(self, started_at: datetime, variant: int) -> bool:
+        self.calls.append(("started", started_at, variant))
+        if self.error is not None:
+            raise self.error
+        return self.records
+
+    async def segment_written(self, segment: SegmentInfo) -> None:
+        self.calls.append(("segment", segment))
+        if self.error is not None:
+            raise self.error
+
+    async def broadcast_ended(self, ended_at: datetime) -> None:
+        self.calls.append(("ended", ended_at))
+        if self.error is not None:
+            raise self.error
