@@ -42,6 +42,7 @@ from owncast_adapters.sqlite.webhook_repository import SqliteWebhookRepository
 from owncast_adapters.storage.emoji import LocalEmojiStore
 from owncast_adapters.storage.local import LocalVideoStorage
 from owncast_adapters.storage.logo import LocalLogoStore
+from owncast_adapters.storage.recordings import LocalRecordingStore
 from owncast_adapters.storage.s3 import S3VideoStorage
 from owncast_adapters.storage.s3_bucket import S3Settings
 from owncast_adapters.system import RandomIds, SystemClock
@@ -63,6 +64,7 @@ from owncast_core.services.federation import FederationService
 from owncast_core.services.indieauth_provider import IndieAuthProviderService
 from owncast_core.services.log_history import LogHistoryBuffer
 from owncast_core.services.notifications import NotificationService
+from owncast_core.services.recordings import RecordingService
 from owncast_core.services.stats import StatsService
 from owncast_core.services.status import StatusService
 from owncast_core.services.stream import StreamService
@@ -168,6 +170,9 @@ class Container(containers.DeclarativeContainer):
 
     transcoder = providers.Singleton(PyAVTranscoder)
     viewers = providers.Singleton(ViewerService, clock=clock)
+    # recordings of broadcasts (ours: Owncast has none), off until the admin enables them
+    recording_store = providers.Singleton(LocalRecordingStore, root=settings.provided.recordings_dir)
+    recordings = providers.Singleton(RecordingService, store=recording_store, config=config, clock=clock, ids=ids)
     stream = providers.Singleton(
         StreamService,
         config=config,
@@ -178,6 +183,7 @@ class Container(containers.DeclarativeContainer):
         ids=ids,
         hls_dir=providers.Callable(str, settings.provided.hls_dir),
         thumbnail_path=providers.Callable(str, settings.provided.thumbnail_path),
+        recorder=recordings,
     )
     rtmp_server = providers.Singleton(
         RtmpServer,
@@ -316,7 +322,7 @@ class Container(containers.DeclarativeContainer):
     )
     admin_api = providers.Singleton(
         AdminApi, status=status, stats=stats, webhooks=webhooks, admin=admin_config, views=config_views,
-        logs=log_history,
+        logs=log_history, recordings=recordings,
     )
     web_app = providers.Singleton(
         create_app,

@@ -37,6 +37,7 @@ PEAKS_SAVE_SECONDS = 60.0
 VIEWER_SAMPLE_SECONDS = 120.0
 HARDWARE_SAMPLE_SECONDS = 60.0
 PLAYBACK_COLLECT_SECONDS = 60.0
+RECORDING_SAVE_WAIT_SECONDS = 15.0  # at shutdown; a recording not saved by then is finished at the next start
 
 
 class OwncastServer:
@@ -68,6 +69,7 @@ class OwncastServer:
             log.info("admin password set from the command line")
         bus = c.bus()
         bus.subscribe(c.viewers().on_event)
+        c.recordings().start()  # finishes recordings a crash interrupted, in the background
         c.chat().start()
         raise_open_file_limit()  # chat holds a socket per client (Owncast does the same)
         await self._start_admin()
@@ -136,6 +138,10 @@ class OwncastServer:
                 sock.close()
         with contextlib.suppress(Exception):
             await stream.storage.close()
+        try:
+            await c.recordings().close(timeout=RECORDING_SAVE_WAIT_SECONDS)
+        except Exception:
+            log.exception("could not finish saving the recording")
         try:
             await c.chat().close()  # persist every chat message clients saw
         except Exception:

@@ -73,6 +73,10 @@ class Settings:
     def emoji_dir(self) -> Path:
         return self.data_dir / "emoji"
 
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the given fields replaced; ``None`` values are ignored."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,8 @@ from owncast_adapters.storage.recordings import LocalRecordingStore
 from owncast_core.testing.contracts.recordings import RecordingEnv, RecordingStoreContract
 from owncast_core.testing.fakes import InMemoryRecordingStore
 
+from ..recording_support import make_ts_segments
+
 SEGMENT_SECONDS = 2
 SEGMENTS = 4
 
@@ -18,19 +19,10 @@ SEGMENTS = 4
 @pytest.fixture(scope="module")
 def ts_segments(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """Four 2 s h264/aac MPEG-TS segments of one HLS muxer, as the transcoder writes them."""
-    directory = tmp_path_factory.mktemp("segments")
-    subprocess.run(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
-         "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=24", "-f", "lavfi", "-i", "sine=frequency=440",
-         "-t", str(SEGMENT_SECONDS * SEGMENTS), "-c:v", "libx264", "-preset", "ultrafast", "-g", "48",
-         "-c:a", "aac", "-output_ts_offset", "10", "-f", "hls", "-hls_time", str(SEGMENT_SECONDS),
-         "-hls_list_size", "0", "-hls_segment_filename", str(directory / "stream-x-%d.ts"),
-         str(directory / "stream.m3u8")],
-        check=True, timeout=60,
-    )
-    paths = sorted(directory.glob("stream-x-*.ts"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+    paths = make_ts_segments(tmp_path_factory.mktemp("segments"), seconds=SEGMENT_SECONDS * SEGMENTS,
+                             segment_seconds=SEGMENT_SECONDS)
     assert len(paths) == SEGMENTS
-    return [str(p) for p in paths]
+    return paths
 
 
 class TestInMemoryRecordingStore(RecordingStoreContract):

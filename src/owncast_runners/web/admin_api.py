@@ -7,6 +7,7 @@ for all of them; ``routes`` returns every route of issue 4's area:
 - ``admin_config``: ``/api/admin/serverconfig``, ``/api/admin/config/<name>``
 - ``admin_status``: ``/api/admin/status``, viewers, stats, metrics, logs, Prometheus, playback
 - ``admin_webhooks``: ``/api/admin/webhooks*``
+- ``admin_recordings``: ``/api/admin/recordings*`` (when a recording service is given)
 - ``admin_tokens``, ``integrations``: ``/api/admin/accesstokens*``, ``/api/integrations/*``
   (these need the chat service)
 """
@@ -23,11 +24,13 @@ from owncast_core.services.admin_config import AdminConfigService
 from owncast_core.services.chat import ChatService
 from owncast_core.services.config import ConfigService
 from owncast_core.services.config_views import ConfigViews
+from owncast_core.services.recordings import RecordingService
 from owncast_core.services.stats import StatsService
 from owncast_core.services.status import StatusService
 from owncast_core.services.webhooks import WebhookService
 from owncast_runners.web import (
     admin_config,
+    admin_recordings,
     admin_status,
     admin_tokens,
     admin_webhooks,
@@ -46,6 +49,7 @@ class AdminApi:
     admin: AdminConfigService
     views: ConfigViews
     logs: LogHistory
+    recordings: RecordingService | None = None
 
 
 def routes(api: AdminApi, *, config: ConfigService, data_dir: Path,
@@ -56,6 +60,8 @@ def routes(api: AdminApi, *, config: ConfigService, data_dir: Path,
         *admin_status.routes(status=api.status, stats=api.stats, config=config, logs=api.logs),
         *admin_webhooks.routes(webhooks=api.webhooks, config=config),
     ]
+    if api.recordings is not None:
+        out += admin_recordings.routes(recordings=api.recordings, config=config)
     if chat is not None:
         out += [
             *admin_tokens.routes(users=chat.users, config=config),

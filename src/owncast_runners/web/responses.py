@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from owncast_core.domain.timefmt import go_time
 
 __all__ = ["CORS_ANY", "NO_CACHE", "bad_request", "client_ip", "go_time", "internal_error", "json_response",
-           "simple"]
+           "not_found", "simple"]
 
 NO_CACHE = {"Cache-Control": "no-cache, no-store, must-revalidate", "Pragma": "no-cache", "Expires": "0"}
 CORS_ANY = {"Access-Control-Allow-Origin": "*"}
@@ -26,6 +26,10 @@ def simple(success: bool, message: str) -> Response:
 
 def bad_request(message: str) -> Response:
     return JSONResponse({"error": message}, status_code=400)
+
+
+def not_found(message: str) -> Response:
+    return JSONResponse({"error": message}, status_code=404)
 
 
 def internal_error(message: str) -> Response:
