@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -961,3 +962,79 @@ def test_sign_in_and_follow_dialogs_fit_a_phone(browser: Any, owncast: Any) -> N
         dialog.get_by_role("button", name="Close").click()
         dialog.wait_for(state="hidden")
     phone.close()
+
+
+def seed_ready_recording(data_dir: Path, segments_dir: Path, recording_id: str, title: str) -> None:
+    """A finished recording on disk, as the server leaves one (before the server starts)."""
+    from datetime import UTC, datetime
+
+    from owncast_adapters.storage.recordings import LocalRecordingStore
+    from owncast_core.domain.recordings import Recording, RecordingStatus
+
+    from ..recording_support import make_ts_segments
+
+    async def seed() -> None:
+        store = LocalRecordingStore(root=data_dir / "recordings")
+        started = datetime(2026, 2, 3, 20, 15, tzinfo=UTC)
+        await store.create(Recording(id=recording_id, title=title, started_at=started))
+        for path in make_ts_segments(segments_dir):
+            await store.append(recording_id, await store.read_segment(path))
+        media = await store.finalize(recording_id)
+        await store.save(Recording(id=recording_id, title=title, started_at=started, status=RecordingStatus.READY,
+                                   ended_at=started, duration_seconds=media.duration_seconds,
+                                   size_bytes=media.size_bytes))
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # Playwright's sync API runs a loop here
+        pool.submit(asyncio.run, seed()).result()
+
+
+def test_admin_recordings_page_toggles_lists_and_deletes(browser: Any, make_owncast: Any, tmp_path: Path) -> None:
+    hostile = '<img src=x onerror="window.pwned=1"> & "Show"'
+    server = make_owncast()
+    seed_ready_recording(server.data_dir, tmp_path / "segments", "20260203-201500-seed", hostile)
+    server.start()
+    context = browser.new_context(viewport=DESKTOP, http_credentials=ADMIN, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server.url + "/admin/#/recordings")
+    page.wait_for_selector("#page[data-ready='/recordings']")
+    row = page.locator(".recordings-list tbody tr")
+    assert row.count() == 1
+    cells = row.locator("td")
+    assert cells.nth(0).inner_text() == hostile  # shown as text, never as markup
+    assert row.locator("img").count() == 0 and page.evaluate("() => window.pwned") is None
+    assert cells.nth(2).inner_text() == "0:08" and cells.nth(4).inner_text() == "Ready"
+    link = row.get_by_role("link", name="Download")
+    assert link.get_attribute("href") == "/api/admin/recordings/20260203-201500-seed/download"
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.suggested_filename == "img-src-x-onerror-window-pwned-1-Show-2026-02-03-2015.mp4"
+    assert Path(download.path()).read_bytes()[4:8] == b"ftyp"
+
+    toggle = page.locator("#setting-recordings-enabled")
+    assert not toggle.is_checked()
+    toggle.check()
+    page.locator(".setting", has=toggle).locator(".save-status.ok").wait_for(timeout=10_000)
+    config = httpx.get(server.url + "/api/admin/serverconfig", auth=ADMIN_AUTH, timeout=5).json()
+    assert config["recordingsEnabled"] is True
+    screenshot(page, "admin-recordings.png")
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    row.get_by_role("button", name="Delete").click()
+    assert page.locator(".recordings-list tbody tr").count() == 1
+    assert (server.data_dir / "recordings" / "20260203-201500-seed").exists()
+    prompts: list[str] = []
+
+    def accept(dialog: Any) -> None:
+        prompts.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    row.get_by_role("button", name="Delete").click()
+    page.locator(".recordings-list >> text=No recordings yet.").wait_for(timeout=10_000)
+    assert prompts and hostile in prompts[0]
+    assert not (server.data_dir / "recordings" / "20260203-201500-seed").exists()
+    assert errors == []
+    context.close()

@@ -10,6 +10,7 @@ const PAGES = [
   { path: '/video', title: 'Video', module: './pages/video.js' },
   { path: '/keys', title: 'Stream keys', module: './pages/keys.js' },
   { path: '/storage', title: 'Storage', module: './pages/storage.js' },
+  { path: '/recordings', title: 'Recordings', module: './pages/recordings.js' },
   { path: '/chat', title: 'Chat settings', module: './pages/chat.js' },
   { path: '/moderation', title: 'Moderation', module: './pages/moderation.js' },
   { path: '/integrations', title: 'Webhooks & tokens', module: './pages/integrations.js' },
