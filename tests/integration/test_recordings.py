@@ -15,6 +15,7 @@ import pytest
 
 from owncast_adapters.storage.recordings import LocalRecordingStore
 from owncast_core.domain.recordings import Recording
+from owncast_core.errors import DiskFullError, StorageError
 
 from ..recording_support import make_ts_segments
 from .in_process import running_server
@@ -133,3 +134,35 @@ async def test_the_setting_is_off_by_default_and_saved(tmp_path: Path) -> None:
         assert ok.json() == {"success": True, "message": "recordings setting updated"}
         config = (await client.get("/api/admin/serverconfig", auth=ADMIN)).json()
         assert config["recordingsEnabled"] is True
+
+
+@pytest.fixture
+def dev_full() -> Path:
+    """Linux's always-full device: every write fails with ENOSPC."""
+    path = Path("/dev/full")
+    if not path.exists():
+        pytest.fail("/dev/full is needed to simulate a full disk")
+    return path
+
+
+async def test_a_full_disk_is_reported_as_disk_full(tmp_path: Path, dev_full: Path) -> None:
+    store = LocalRecordingStore(root=tmp_path / "recordings")
+    await store.create(Recording(id="full", title="", started_at=STARTED))
+    (tmp_path / "recordings" / "full" / "recording.ts").symlink_to(dev_full)
+    with pytest.raises(DiskFullError, match="no space left"):
+        await store.append("full", b"G" * 188 * 100)
+    (tmp_path / "recordings" / "full" / "recording.ts").unlink()
+    (tmp_path / "recordings" / "full" / "recording.ts").mkdir()
+    with pytest.raises(StorageError) as caught:
+        await store.append("full", b"G")
+    assert not isinstance(caught.value, DiskFullError)
+
+
+async def test_a_damaged_stream_fails_to_finish_and_is_kept(tmp_path: Path) -> None:
+    store = LocalRecordingStore(root=tmp_path / "recordings")
+    await store.create(Recording(id="junk", title="", started_at=STARTED))
+    await store.append("junk", b"this is not MPEG-TS" * 100)
+    with pytest.raises(StorageError, match="remux failed"):
+        await store.finalize("junk")
+    folder = tmp_path / "recordings" / "junk"
+    assert (folder / "recording.ts").exists() and not (folder / "recording.mp4").exists()
