@@ -159,6 +159,7 @@ async def test_fresh_database_server_config_is_owncasts_default(owncast: Running
         "disableSearchIndexing": False,
         "streamKeyOverridden": False,
         "hideViewerCount": False,
+        "recordingsEnabled": False,  # ours (Owncast has no recordings): off by default
     }
     assert doc["instanceDetails"]["extraPageContent"].startswith("# Welcome to Owncast!")
 
@@ -168,7 +169,7 @@ async def test_fresh_database_server_config_is_owncasts_default(owncast: Running
 
 def _concrete(path: str) -> str:
     return (path.replace("{name:path}", "name").replace("{client_id}", "1").replace("{user_id}", "nobody")
-            .replace("{path:path}", "x"))
+            .replace("{path:path}", "x").replace("{id}", "x"))
 
 
 def _routes(running: Running, prefix: str) -> list[tuple[str, str]]:

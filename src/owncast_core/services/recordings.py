@@ -153,7 +153,7 @@ class RecordingService:
         except Exception as exc:
             self._stop(active, f"could not read the segment {segment.path} ({exc})")
             return
-        if active.stopped:  # stopped while reading
+        if active.stopped or self._active is not active:  # stopped or ended while reading
             return
         if active.queue.qsize() >= self._max_queued:
             self._stop(active, f"the disk is too slow: {active.queue.qsize()} segments waiting to be written")
