@@ -1,4 +1,5 @@
-"""Tables of the admin side: webhooks, viewer-count samples, notification destinations; time <-> text."""
+"""Tables of the admin side: webhooks, viewer-count samples, notification destinations, admin
+accounts; time <-> text."""
 
 from __future__ import annotations
 
@@ -32,6 +33,17 @@ def create_notifications_table(db: sqlite_utils.Database) -> None:
         destination TEXT NOT NULL,
         created_at TEXT NOT NULL,
         UNIQUE (channel, destination)
+    )""")
+
+
+def create_admin_accounts_table(db: sqlite_utils.Database) -> None:
+    """Named admin accounts (the built-in ``admin`` lives in the config); names are unique
+    whatever their case."""
+    db.execute("""CREATE TABLE admin_accounts (
+        username TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_login_at TEXT
     )""")
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from owncast_core.domain.activitypub import FederatedAction, Follower, FollowerState, OutboxItem
+from owncast_core.domain.admin_accounts import AdminAccount
 from owncast_core.domain.chat import ApiUser, ChatRecord, ChatUser, HistoryEntry, IPBan
 from owncast_core.domain.chat_auth import IdentityLink, IndieAuthEndpoints
 from owncast_core.domain.delivery import DomainHealth, QueuedDelivery
@@ -1340,3 +1341,37 @@ class InMemoryRecorder:
         self.calls.append(("ended", ended_at))
         if self.error is not None:
             raise self.error
+
+
+class InMemoryAdminAccountRepository:
+    """``AdminAccountRepository`` in a dict keyed by lower-cased username."""
+
+    def __init__(self) -> None:
+        self._accounts: dict[str, AdminAccount] = {}
+
+    async def create(self, account: AdminAccount) -> None:
+        key = account.username.lower()
+        if key in self._accounts:
+            raise ValidationError(f"an admin account named {account.username} exists already")
+        self._accounts[key] = account
+
+    async def get(self, username: str) -> AdminAccount | None:
+        return self._accounts.get(username.lower())
+
+    async def list(self) -> builtins.list[AdminAccount]:
+        return [self._accounts[k] for k in sorted(self._accounts)]
+
+    async def delete(self, username: str) -> bool:
+        return self._accounts.pop(username.lower(), None) is not None
+
+    async def set_password_hash(self, username: str, password_hash: str) -> None:
+        self._replace(username, password_hash=password_hash)
+
+    async def record_login(self, username: str, at: datetime) -> None:
+        self._replace(username, last_login_at=at)
+
+    def _replace(self, username: str, **changes: Any) -> None:
+        key = username.lower()
+        if key not in self._accounts:
+            raise NotFoundError(f"no admin account {username}")
+        self._accounts[key] = replace(self._accounts[key], **changes)

@@ -1,0 +1,81 @@
+"""Admin identities: the built-in ``admin`` (Owncast's only one) and named admin accounts.
+
+Pure rules only: what a valid account name and password are, the stored account, and one
+entry of the audit trail. The services that use them are ``services/admin_accounts.py``
+(credentials, accounts), ``services/admin_audit.py`` and ``services/login_throttle.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from owncast_core.domain.timefmt import go_time
+from owncast_core.errors import ValidationError
+
+BUILTIN_ADMIN: Final = "admin"
+"""Owncast's one admin user name; its password is the admin password (``adminpass``)."""
+
+MIN_PASSWORD_LENGTH: Final = 8
+MAX_PASSWORD_LENGTH: Final = 72  # bcrypt reads no further: a longer one would be silently cut
+_USERNAME: Final = re.compile(r"[a-z0-9_.-]{1,32}")
+
+
+def normalize_username(raw: object) -> str:
+    """The account name ``raw`` stands for (names are case-insensitive: lower-cased).
+
+    Raises ``ValidationError`` unless it is a string of 1-32 characters of ``a-z 0-9 _ . -``
+    (any case), and for the reserved name ``admin``.
+    """
+    if not isinstance(raw, str):
+        raise ValidationError("username must be a string")
+    name = raw.lower()
+    if not _USERNAME.fullmatch(name):
+        raise ValidationError("username must be 1-32 characters of a-z, 0-9, '_', '.' or '-'")
+    if name == BUILTIN_ADMIN:
+        raise ValidationError("the username admin is reserved for the built-in admin")
+    return name
+
+
+def check_new_password(password: object) -> str:
+    """``password`` if it may be set on an account; else ``ValidationError`` saying why."""
+    if not isinstance(password, str):
+        raise ValidationError("password must be a string")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if len(password.encode()) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(f"password must be at most {MAX_PASSWORD_LENGTH} bytes long")
+    return password
+
+
+@dataclass(frozen=True, slots=True)
+class AdminAccount:
+    """A named admin account. ``username`` is normalized (``normalize_username``)."""
+
+    username: str
+    password_hash: str
+    created_at: datetime
+    last_login_at: datetime | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        """The public view (``GET /api/admin/accounts``): never the hash."""
+        return {"username": self.username, "createdAt": go_time(self.created_at),
+                "lastLoginAt": go_time(self.last_login_at)}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One successful state-changing admin request: who, what (method and path, never the
+    body) and the HTTP status it got."""
+
+    time: datetime
+    admin: str
+    method: str
+    path: str
+    status: int
+
+    def to_json(self) -> dict[str, str | int | None]:
+        return {"time": go_time(self.time), "admin": self.admin, "method": self.method, "path": self.path,
+                "status": self.status}
