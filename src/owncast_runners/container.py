@@ -28,6 +28,7 @@ from owncast_adapters.outbound import OutboundHttp
 from owncast_adapters.render.chat_markdown import MarkdownChatRenderer
 from owncast_adapters.render.wordlist import WordListContentFilter
 from owncast_adapters.sqlite.activitypub_repository import SqliteActivityPubRepository
+from owncast_adapters.sqlite.admin_account_repository import SqliteAdminAccountRepository
 from owncast_adapters.sqlite.chat_repository import SqliteChatRepository
 from owncast_adapters.sqlite.config_repository import SqliteConfigRepository
 from owncast_adapters.sqlite.database import Database
@@ -54,6 +55,8 @@ from owncast_core import __version__
 from owncast_core.domain.config import Keys
 from owncast_core.domain.stats import GAUGES
 from owncast_core.domain.stream import preview_path_for
+from owncast_core.services.admin_accounts import AdminAccounts
+from owncast_core.services.admin_audit import AdminAuditTrail
 from owncast_core.services.admin_config import AdminConfigService
 from owncast_core.services.chat import ChatService
 from owncast_core.services.chat_auth import ChatAuthService
@@ -63,6 +66,7 @@ from owncast_core.services.directory import DirectoryService
 from owncast_core.services.federation import FederationService
 from owncast_core.services.indieauth_provider import IndieAuthProviderService
 from owncast_core.services.log_history import LogHistoryBuffer
+from owncast_core.services.login_throttle import LoginThrottle
 from owncast_core.services.notifications import NotificationService
 from owncast_core.services.recordings import RecordingService
 from owncast_core.services.stats import StatsService
@@ -155,6 +159,17 @@ class Container(containers.DeclarativeContainer):
         hasher=password_hasher,
         stream_key_override=settings.provided.stream_key,
     )
+
+    # who may use the admin API: the built-in admin and named accounts; throttle; audit trail
+    admin_accounts = providers.Singleton(
+        AdminAccounts,
+        repository=providers.Singleton(SqliteAdminAccountRepository, database=database),
+        config=config,
+        hasher=password_hasher,
+        clock=clock,
+    )
+    admin_audit = providers.Singleton(AdminAuditTrail, clock=clock)
+    login_throttle = providers.Singleton(LoginThrottle, clock=clock)
 
     local_storage = providers.Singleton(LocalVideoStorage, hls_dir=settings.provided.hls_dir)
     storage = providers.Selector(
@@ -339,4 +354,7 @@ class Container(containers.DeclarativeContainer):
         federation_service=federation,
         chat_auth_service=chat_auth,
         indieauth_provider_service=indieauth_provider,
+        accounts=admin_accounts,
+        audit=admin_audit,
+        login_throttle=login_throttle,
     )

@@ -12,16 +12,20 @@ from starlette.routing import BaseRoute
 
 from owncast_core.ports.clock import Clock
 from owncast_core.ports.emoji import EmojiStore
+from owncast_core.services.admin_accounts import AdminAccounts
+from owncast_core.services.admin_audit import AdminAuditTrail
 from owncast_core.services.chat import ChatService
 from owncast_core.services.chat_auth import ChatAuthService
 from owncast_core.services.config import ConfigService
 from owncast_core.services.federation import FederationService
 from owncast_core.services.indieauth_provider import IndieAuthProviderService
+from owncast_core.services.login_throttle import LoginThrottle
 from owncast_core.services.notifications import NotificationService
 from owncast_core.services.stream import StreamService
 from owncast_core.services.viewers import ViewerService
 from owncast_runners.web import (
     admin,
+    admin_accounts,
     assets,
     chat_api,
     chat_auth,
@@ -37,6 +41,7 @@ from owncast_runners.web import (
 )
 from owncast_runners.web.admin_api import AdminApi
 from owncast_runners.web.admin_api import routes as admin_api_routes
+from owncast_runners.web.auth import AdminGate, builtin_admin
 
 
 def create_app(
@@ -55,8 +60,20 @@ def create_app(
     federation_service: FederationService | None = None,
     chat_auth_service: ChatAuthService | None = None,
     indieauth_provider_service: IndieAuthProviderService | None = None,
+    accounts: AdminAccounts | None = None,
+    audit: AdminAuditTrail | None = None,
+    login_throttle: LoginThrottle | None = None,
 ) -> Starlette:
-    """Build the web app from resolved services (the container calls this)."""
+    """Build the web app from resolved services (the container calls this).
+
+    Admin routes let in the built-in ``admin`` and, with ``accounts``, the named admin accounts;
+    ``audit`` and ``login_throttle`` default to fresh in-memory ones.
+    """
+    gate = AdminGate(
+        authenticate=accounts.authenticate if accounts is not None else builtin_admin(config),
+        throttle=login_throttle or LoginThrottle(clock=clock),
+        audit=audit or AdminAuditTrail(clock=clock),
+    )
     route_list: list[BaseRoute] = [
         *status.routes(stream=stream, config=config, viewers=viewers, clock=clock),
         *assets.routes(config=config, data_dir=data_dir, thumbnail_path=thumbnail_path),
@@ -80,6 +97,8 @@ def create_app(
         route_list += emoji.routes(emoji=emoji_store, config=config)
     if admin_api is not None:
         route_list += admin_api_routes(admin_api, config=config, data_dir=data_dir, chat=chat)
+    if accounts is not None:
+        route_list += admin_accounts.routes(accounts=accounts, audit=gate.audit, config=config)
     if federation_service is not None:
         route_list += federation.routes(federation=federation_service, config=config)
     if indieauth_provider_service is not None:
@@ -90,4 +109,5 @@ def create_app(
 
     app = Starlette(routes=route_list, exception_handlers={404: not_found}, middleware=middleware)
     app.router.default = pages.static_fallback(data_dir=data_dir)  # web files for unrouted paths
+    app.state.admin_gate = gate  # what require_admin asks (web/auth.py)
     return app

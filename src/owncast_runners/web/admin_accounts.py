@@ -1,0 +1,89 @@
+"""Named admin accounts and the audit trail (ours; Owncast has one admin):
+``/api/admin/accounts`` (list), ``/create``, ``/delete``, ``/password``, and ``/api/admin/audit``.
+
+Bodies are JSON objects; a broken body, a missing field or a rule broken answers 400
+``{"success": false, "message": ...}``. Replies never carry a password hash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from owncast_core.errors import NotFoundError, PermissionDenied, ValidationError
+from owncast_core.services.admin_accounts import AdminAccounts
+from owncast_core.services.admin_audit import AdminAuditTrail
+from owncast_core.services.config import ConfigService
+from owncast_runners.web.auth import require_admin
+from owncast_runners.web.chat_api import json_body
+from owncast_runners.web.responses import json_response, simple
+
+
+async def _fields(request: Request, *names: str) -> dict[str, Any] | Response:
+    """The posted object with every one of ``names``; else the 400 to send."""
+    if request.method != "POST":
+        return simple(False, f"{request.method} not supported")
+    body = await json_body(request)
+    expected = " and ".join(names)
+    if not isinstance(body, dict):
+        return simple(False, f"request body must be a JSON object with {expected}")
+    for name in names:
+        if body.get(name) is None:
+            return simple(False, f"{name} field is required")
+    return body
+
+
+def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigService) -> list[BaseRoute]:
+    guard = require_admin(config)
+
+    @guard
+    async def listing(request: Request) -> Response:
+        return json_response([account.to_json() for account in await accounts.accounts()])
+
+    @guard
+    async def create(request: Request) -> Response:
+        body = await _fields(request, "username", "password")
+        if isinstance(body, Response):
+            return body
+        try:
+            account = await accounts.create(body["username"], body["password"])
+        except ValidationError as exc:
+            return simple(False, str(exc))
+        return simple(True, f"admin account {account.username} created")
+
+    @guard
+    async def delete(request: Request) -> Response:
+        body = await _fields(request, "username")
+        if isinstance(body, Response):
+            return body
+        try:
+            await accounts.delete(body["username"], acting_admin=request.state.admin)
+        except (ValidationError, PermissionDenied, NotFoundError) as exc:
+            return simple(False, str(exc))
+        return simple(True, "admin account deleted")
+
+    @guard
+    async def password(request: Request) -> Response:
+        body = await _fields(request, "username", "password")
+        if isinstance(body, Response):
+            return body
+        try:
+            await accounts.set_password(body["username"], body["password"])
+        except (ValidationError, NotFoundError) as exc:
+            return simple(False, str(exc))
+        return simple(True, "password changed")
+
+    @guard
+    async def audit_trail(request: Request) -> Response:
+        return json_response([entry.to_json() for entry in audit.entries()])
+
+    return [
+        Route("/api/admin/accounts", listing, methods=["GET"]),
+        Route("/api/admin/accounts/create", create, methods=["GET", "POST"]),
+        Route("/api/admin/accounts/delete", delete, methods=["GET", "POST"]),
+        Route("/api/admin/accounts/password", password, methods=["GET", "POST"]),
+        Route("/api/admin/audit", audit_trail, methods=["GET"]),
+    ]
