@@ -398,6 +398,46 @@ def test_admin_pages_name_variants_as_the_server_does(browser: Any, owncast: Any
     context.close()
 
 
+def test_admin_accounts_page_manages_accounts_and_shows_the_audit(browser: Any, owncast: Any) -> None:
+    context = browser.new_context(viewport=DESKTOP, http_credentials=ADMIN)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(owncast.url + "/admin/#/admins")
+    accounts = page.locator(".card", has=page.locator("h2", has_text="Admin accounts"))
+    accounts.locator("text=No named accounts").wait_for(timeout=10_000)
+    page.fill("#admin-new-username", "Zoe")
+    page.fill("#admin-new-password", "short")
+    accounts.get_by_role("button", name="Create account").click()
+    page.locator(".save-status.error", has_text="at least 8 characters").wait_for(timeout=10_000)
+    page.fill("#admin-new-password", "zoes password")
+    accounts.get_by_role("button", name="Create account").click()
+    accounts.locator("td", has_text="zoe").wait_for(timeout=10_000)
+    recent = page.locator(".card", has=page.locator("h2", has_text="Recent changes"))
+    recent.locator("code", has_text="POST /api/admin/accounts/create").wait_for(timeout=10_000)
+    screenshot(page, "admin-accounts.png")
+    assert errors == []
+    context.close()
+
+    zoe = browser.new_context(viewport=DESKTOP, http_credentials={"username": "zoe", "password": "zoes password"})
+    page = zoe.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(owncast.url + "/admin/#/admins")
+    row = page.locator("tr", has=page.locator("td", has_text="zoe"))
+    row.wait_for(timeout=10_000)
+    row.get_by_role("button", name="Delete").click()
+    page.locator(".save-status.error", has_text="signed in with").wait_for(timeout=10_000)
+    page.fill("#admin-password-username", "zoe")
+    page.fill("#admin-password-password", "zoes new password")
+    page.get_by_role("button", name="Change password").click()
+    page.locator(".save-status.ok", has_text="Password changed").wait_for(timeout=10_000)
+    zoe.close()
+    audit = httpx.get(owncast.url + "/api/admin/audit", auth=("zoe", "zoes new password"), timeout=5).json()
+    assert [(e["admin"], e["path"]) for e in audit] == [
+        ("zoe", "/api/admin/accounts/password"), ("admin", "/api/admin/accounts/create")]
+
+
 def test_admin_pages_refuse_without_credentials(browser: Any, owncast: Any) -> None:
     from playwright.sync_api import Error as PlaywrightError
 

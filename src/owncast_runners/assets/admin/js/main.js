@@ -16,6 +16,7 @@ const PAGES = [
   { path: '/integrations', title: 'Webhooks & tokens', module: './pages/integrations.js' },
   { path: '/notifications', title: 'Notifications', module: './pages/notifications.js' },
   { path: '/federation', title: 'Fediverse', module: './pages/federation.js' },
+  { path: '/admins', title: 'Admins', module: './pages/admins.js' },
   { path: '/logs', title: 'Logs', module: './pages/logs.js' },
 ];
 
