@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from owncast_adapters.sqlite.admin_account_repository import SqliteAdminAccountRepository
 from owncast_adapters.sqlite.database import Database
@@ -50,24 +49,20 @@ class TestSqliteAdminAccountRepository(AdminAccountRepositoryContract):
 
 
 async def test_an_older_database_gains_the_table(tmp_path: Path) -> None:
-    """A database made before the admin-accounts migration upgrades and keeps its data."""
+    """A database made before the admin-accounts migration upgrades to the newest version and
+    keeps its data."""
     path = tmp_path / "owncast.db"
-    older = next(m.version for m in MIGRATIONS if m.name == "named admin accounts") - 1
-    db = Database(path)
-    await db.open()
-
-    def downgrade(handle: sqlite_utils.Database) -> None:
-        handle.execute("DROP TABLE admin_accounts")
-        handle.execute("INSERT INTO config (key, value) VALUES ('kept', '1')")
-        handle.execute(f"PRAGMA user_version = {older}")
-
-    await db.run(downgrade)
-    await db.close()
+    mine = next(m.version for m in MIGRATIONS if m.name == "named admin accounts")
+    old = Database(path, migrations=tuple(m for m in MIGRATIONS if m.version < mine))
+    await old.open()
+    await old.run(lambda h: h.execute("INSERT INTO config (key, value) VALUES ('kept', '1')"))
+    await old.close()
 
     db = Database(path)
     await db.open()
     try:
         repo = SqliteAdminAccountRepository(database=db)
+        assert await repo.list() == []
         await repo.create(account("alice"))
         assert [a.username for a in await repo.list()] == ["alice"]
         assert await db.run(lambda h: h.execute("SELECT value FROM config WHERE key = 'kept'").fetchone()) == ("1",)

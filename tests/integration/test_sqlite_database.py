@@ -86,7 +86,7 @@ async def test_a_version_10_database_upgrades_to_11_keeping_its_delivery_queue(t
     db = Database(path)
     await db.open()
     try:
-        assert await db.run(lambda d: d.execute("PRAGMA user_version").fetchone()[0]) == 11
+        assert await db.run(lambda d: d.execute("PRAGMA user_version").fetchone()[0]) == MIGRATIONS[-1].version
         assert [d.activity_id for d in await SqliteDeliveryQueue(database=db).list()] == ["a1"]
         domains = SqliteDomainHealthRepository(database=db)
         assert await domains.list() == []
