@@ -212,6 +212,15 @@ def test_audit_keeps_the_newest_entries_newest_first(caplog: pytest.LogCaptureFi
     assert all(r.levelno == logging.INFO for r in caplog.records if r.name == "owncast.audit")
 
 
+def test_audit_paths_stay_on_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    audit = AdminAuditTrail(clock=FakeClock())
+    with caplog.at_level(logging.INFO, logger="owncast.audit"):
+        entry = audit.record(admin="bob", method="POST", path="/api/admin/x\nadmin eve: POST /api/admin/y",
+                             status=200)
+    assert entry.path == "/api/admin/x\\nadmin eve: POST /api/admin/y"
+    assert [r.getMessage() for r in caplog.records] == ["admin bob: POST /api/admin/x\\nadmin eve: POST /api/admin/y"]
+
+
 def test_audit_capacity_is_500_by_default() -> None:
     audit = AdminAuditTrail(clock=FakeClock())
     for i in range(501):
