@@ -216,3 +216,6 @@ def test_video_passthrough_of_enhanced_rtmp_codecs(
     warned = "video passthrough cannot carry AV1 in HLS; encoding it to H.264" in server.log()
     assert warned is (encoder == "libsvtav1")
     assert "Traceback" not in server.log()
+    # The thumbnail decodes keyframes only: HEVC's open-GOP leading pictures are dropped, not
+    # decoded against skipped references (which logged decoder errors at every thumbnail).
+    assert "libav.hevc" not in server.log(), server.log()[-2000:]

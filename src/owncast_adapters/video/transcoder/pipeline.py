@@ -117,6 +117,10 @@ class Pipeline:
             # (It also lets the per-packet ``skip_frame`` below act on that very packet.)
             self._video_in.codec_context.thread_count = 1
         self._skipping: SkipLevel = "DEFAULT"
+        # H.264 keyframes are IDR (or recovery points that need the state kept): no flush there.
+        self._fresh_at_keyframes = (
+            self._video_in is not None and self._video_in.codec_context.codec.canonical_name == "hevc"
+        )
         self._keyframes_only = self._decode_video and not self._video_encoders
         self._packets_without_picture = 0
         self._video_packets = 0  # given to the decoder
@@ -186,6 +190,11 @@ class Pipeline:
         if self._decode_video:
             assert self._video_in is not None
             self._skip(self._skip_level(packet))
+            if self._keyframes_only and self._fresh_at_keyframes and packet.is_keyframe:
+                # Every picture before it was skipped: start afresh, so an open-GOP keyframe
+                # (HEVC CRA) drops its leading pictures instead of decoding them against
+                # references that were never decoded (errors, grey frames in the preview).
+                self._video_in.codec_context.flush_buffers()
             self._video_packets += 1
             frames = self._decode(self._video_in, packet)
             for frame in frames:
