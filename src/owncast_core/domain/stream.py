@@ -5,6 +5,7 @@ Everything here is pure and synchronous. JSON shapes follow Owncast v0.2 (``mode
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -209,7 +210,7 @@ def _fourcc(number: int) -> str | None:
 
 def _codec_name(codec_id: object, numbers: dict[int, str], fourccs: dict[str, str]) -> str:
     if isinstance(codec_id, (int, float)) and not isinstance(codec_id, bool):
-        if codec_id != codec_id or codec_id in (float("inf"), float("-inf")):
+        if not math.isfinite(codec_id):
             return "Unknown"  # NaN or infinite: AMF0 numbers are doubles
         number = int(codec_id)
         if number in numbers:
