@@ -227,6 +227,11 @@ def test_chat_message_typed_in_one_browser_appears_in_another(browser: Any, ownc
                       json={"userId": bob_id, "isModerator": True})
     assert made.status_code == 200, made.text
     bob.wait_for_selector(".chat.is-moderator", timeout=10_000)
+    # no Ban on one's own messages (it would lock the moderator out); there is one on alice's
+    own = bob.locator(".chat-message", has_text="bob in colour five")
+    assert own.locator(".chat-mod-tools button", has_text="Hide").is_visible()
+    assert own.locator(".chat-mod-tools button", has_text="Ban").is_hidden()
+    assert message.locator(".chat-mod-tools button", has_text="Ban").is_visible()
     message.locator(".chat-mod-tools button", has_text="Hide").click()
     alice.locator(".chat-message", has_text="hello from").wait_for(state="hidden", timeout=10_000)
     message.wait_for(state="hidden", timeout=10_000)

@@ -301,6 +301,12 @@ async def test_moderator_user_routes(env: Env) -> None:
     assert details["user"]["id"] == troll["id"] and details["messages"][0]["body"] == "<p>troll</p>"
     assert details["connectedClients"][0]["messageCount"] == 1
     assert (await env.http.get("/api/moderation/chat/user/ghost", params=params)).status_code == 404
+    myself = await env.http.post(
+        "/api/chat/users/setenabled", params=params, json={"userId": mod["id"], "enabled": False}
+    )
+    assert myself.status_code == 400
+    assert myself.json() == {"success": False, "message": "a moderator cannot remove themselves from chat"}
+    assert (await env.http.get("/api/admin/chat/users/disabled", auth=ADMIN)).json() == []
     kicked = await env.http.post(
         "/api/chat/users/setenabled", params=params, json={"userId": troll["id"], "enabled": False}
     )

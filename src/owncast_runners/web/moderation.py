@@ -55,11 +55,14 @@ async def update_visibility(request: Request, chat: ChatService) -> Response:
     return simple(True, "changed")
 
 
-async def update_user_enabled(request: Request, chat: ChatService) -> Response:
-    """``{userId, enabled}``; disabling kicks, hides and bans as Owncast."""
+async def update_user_enabled(request: Request, chat: ChatService, acting: ChatUser | None = None) -> Response:
+    """``{userId, enabled}``; disabling kicks, hides and bans as Owncast. A moderator (``acting``)
+    cannot remove themselves: that would ban their own address and lock them out."""
     body = await post_fields(request, "must provide userId and enabled state", userId=str, enabled=bool)
     if isinstance(body, Response):
         return body
+    if acting is not None and not body["enabled"] and body["userId"] == acting.id:
+        return simple(False, "a moderator cannot remove themselves from chat")
     try:
         await chat.set_user_enabled(body["userId"], body["enabled"])
     except NotFoundError:
@@ -136,7 +139,7 @@ def routes(*, chat: ChatService, users: UserService, config: ConfigService) -> l
 
     @moderator
     async def moderator_set_enabled(request: Request, user: ChatUser) -> Response:
-        return await update_user_enabled(request, chat)
+        return await update_user_enabled(request, chat, acting=user)
 
     @moderator
     async def user_details(request: Request, user: ChatUser) -> Response:

@@ -270,6 +270,10 @@ export class ChatPanel {
     saveIdentity(this.identity);
     this.root.classList.toggle('is-moderator', (user.scopes || []).includes('MODERATOR'));
     this.root.dataset.userId = user.id;
+    for (const item of this.list?.querySelectorAll('.chat-message') ?? []) {
+      const ban = item.querySelector('.chat-ban');
+      if (ban) ban.hidden = item.dataset.userId === user.id;
+    }
     this.root.classList.toggle('is-authenticated', Boolean(user.authenticated));
     if (!this.nameButton) return;
     if (this.returningFrom) {
@@ -313,10 +317,13 @@ export class ChatPanel {
 
   moderationTools(event) {
     const userId = event.user?.id;
+    // No Ban for bots (integrations are managed by access tokens) or for one's own messages.
+    const bannable = userId && !event.user.isBot;
     return el('span', { class: 'chat-mod-tools' },
       el('button', { type: 'button', title: 'Hide this message', onclick: () => this.hideMessage(event.id) }, 'Hide'),
-      userId ? el('button', { type: 'button', title: 'Remove this user from chat',
-        onclick: () => this.disableUser(userId, event.user.displayName) }, 'Ban') : null);
+      bannable ? el('button', { type: 'button', class: 'chat-ban', title: 'Remove this user from chat',
+        hidden: userId === this.user?.id, onclick: () => this.disableUser(userId, event.user.displayName) },
+      'Ban') : null);
   }
 
   addLine(event, text) {
