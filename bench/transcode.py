@@ -61,11 +61,16 @@ class Run:
     child_cpu: float
     parent_cpu: float
     wall: float
+    child_sys: float  # the kernel's part of child_cpu
 
 
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def children_sys() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime
 
 
 def self_cpu() -> float:
@@ -112,11 +117,11 @@ def cli_command(variants: tuple[StreamOutputVariant, ...], latency: LatencyLevel
 def run_cli(
     variants: tuple[StreamOutputVariant, ...], latency: LatencyLevel, flv: Path, out: Path, paced: bool
 ) -> Run:
-    cpu0, wall0 = children_cpu(), time.perf_counter()
+    cpu0, sys0, wall0 = children_cpu(), children_sys(), time.perf_counter()
     if not paced:
         with flv.open("rb") as stdin:
             subprocess.run(cli_command(variants, latency, out), stdin=stdin, check=True)
-        return Run(children_cpu() - cpu0, 0.0, time.perf_counter() - wall0)
+        return Run(children_cpu() - cpu0, 0.0, time.perf_counter() - wall0, children_sys() - sys0)
     process = subprocess.Popen(cli_command(variants, latency, out), stdin=subprocess.PIPE)
     assert process.stdin is not None
     for _kind, tag in paced_tags(flv.read_bytes()):
@@ -125,7 +130,7 @@ def run_cli(
     process.stdin.close()
     if process.wait() != 0:
         raise RuntimeError(f"ffmpeg failed ({process.returncode})")
-    return Run(children_cpu() - cpu0, 0.0, time.perf_counter() - wall0)
+    return Run(children_cpu() - cpu0, 0.0, time.perf_counter() - wall0, children_sys() - sys0)
 
 
 class CountingListener(QuietListener):
@@ -164,9 +169,9 @@ def run_ours(
         segment_prefix="bench",
     )
     data = flv.read_bytes()
-    cpu0, parent0, wall0 = children_cpu(), self_cpu(), time.perf_counter()
+    cpu0, sys0, parent0, wall0 = children_cpu(), children_sys(), self_cpu(), time.perf_counter()
     asyncio.run(_run_ours(job, data, paced))
-    return Run(children_cpu() - cpu0, self_cpu() - parent0, time.perf_counter() - wall0)
+    return Run(children_cpu() - cpu0, self_cpu() - parent0, time.perf_counter() - wall0, children_sys() - sys0)
 
 
 def best(runs: list[Run]) -> Run:
@@ -208,7 +213,7 @@ def main() -> None:
                     shutil.rmtree(out)
             for label in runners:
                 run = best(runs[label])
-                every = " ".join(f"{r.child_cpu:.2f}" for r in runs[label])
+                every = " ".join(f"{r.child_cpu:.2f} ({r.child_sys:.2f} sys)" for r in runs[label])
                 print(f"{name:<11} {label:<5} {run.child_cpu:7.2f} {run.child_cpu / args.seconds:12.3f} "
                       f"{args.seconds / run.wall:11.2f} {run.parent_cpu:11.2f}  {every}")  # fmt: skip
             ours, cli = best(runs["ours"]), best(runs["cli"])
