@@ -98,7 +98,8 @@ async def test_an_account_uses_the_admin_api_and_is_named_in_the_audit(
     assert lines == ["admin alice: POST /api/admin/config/name"]
     listing = (await owncast.client.get("/api/admin/accounts", auth=alice)).json()
     assert [a["username"] for a in listing] == ["alice"]
-    assert set(listing[0]) == {"username", "createdAt", "lastLoginAt"}
+    assert set(listing[0]) == {"username", "role", "createdAt", "lastLoginAt"}
+    assert listing[0]["role"] == "admin"  # no role given: an admin, as every account before roles
     assert listing[0]["lastLoginAt"] is not None
 
 
@@ -157,11 +158,45 @@ async def test_changing_an_accounts_password(owncast: InProcess) -> None:
     ("/api/admin/accounts/password", b'{"username": "ghost", "password": "long enough"}',
      "no admin account named ghost"),
     ("/api/admin/accounts/password", b'{"username": "ghost"}', "password field is required"),
+    ("/api/admin/accounts/create", b'{"username": "x", "password": "long enough", "role": "owner"}',
+     "role must be admin or moderator"),
+    ("/api/admin/accounts/create", b'{"username": "x", "password": "long enough", "role": "Moderator"}',
+     "role must be admin or moderator"),
+    ("/api/admin/accounts/create", b'{"username": "x", "password": "long enough", "role": 1}',
+     "role must be admin or moderator"),
+    ("/api/admin/accounts/role", b"[]", "request body must be a JSON object with username and role"),
+    ("/api/admin/accounts/role", b'{"username": "ghost"}', "role field is required"),
+    ("/api/admin/accounts/role", b'{"role": "admin"}', "username field is required"),
+    ("/api/admin/accounts/role", b'{"username": "ghost", "role": "admin"}', "no admin account named ghost"),
+    ("/api/admin/accounts/role", b'{"username": "Admin", "role": "moderator"}',
+     "the built-in admin is always an admin: its role cannot be changed"),
 ])
 async def test_bad_requests_say_what_is_wrong(owncast: InProcess, path: str, body: bytes, message: str) -> None:
     r = await owncast.client.post(path, content=body, auth=ADMIN, headers={"Content-Type": "application/json"})
     assert r.status_code == 400
     assert r.json() == {"success": False, "message": message}
+
+
+async def test_roles_at_creation_and_changed_later(owncast: InProcess) -> None:
+    r = await post(owncast, "/api/admin/accounts/create", {"username": "Mod", "password": "long enough",
+                                                           "role": "moderator"})
+    assert r.json() == {"success": True, "message": "moderator account mod created"}
+    r = await post(owncast, "/api/admin/accounts/create", {"username": "full", "password": "long enough",
+                                                           "role": None})
+    assert r.json() == {"success": True, "message": "admin account full created"}  # null: the default
+    r = await post(owncast, "/api/admin/accounts/create", {"username": "bad", "password": "long enough",
+                                                           "role": "root"})
+    assert r.status_code == 400
+    listing = (await owncast.client.get("/api/admin/accounts", auth=ADMIN)).json()
+    assert [(a["username"], a["role"]) for a in listing] == [("full", "admin"), ("mod", "moderator")]
+    r = await post(owncast, "/api/admin/accounts/role", {"username": "full", "role": "moderator"})
+    assert r.json() == {"success": True, "message": "full is now moderator"}
+    r = await post(owncast, "/api/admin/accounts/role", {"username": "full", "role": "superadmin"})
+    assert r.status_code == 400 and r.json()["message"] == "role must be admin or moderator"
+    listing = (await owncast.client.get("/api/admin/accounts", auth=ADMIN)).json()
+    assert [(a["username"], a["role"]) for a in listing] == [("full", "moderator"), ("mod", "moderator")]
+    r = await owncast.client.get("/api/admin/accounts/role", auth=ADMIN)
+    assert r.status_code == 400 and r.json() == {"success": False, "message": "GET not supported"}
 
 
 async def test_duplicates_and_get_on_setters(owncast: InProcess) -> None:
@@ -175,7 +210,7 @@ async def test_duplicates_and_get_on_setters(owncast: InProcess) -> None:
 async def test_every_new_route_needs_an_admin(owncast: InProcess) -> None:
     for method, path in [("GET", "/api/admin/accounts"), ("POST", "/api/admin/accounts/create"),
                          ("POST", "/api/admin/accounts/delete"), ("POST", "/api/admin/accounts/password"),
-                         ("GET", "/api/admin/audit")]:
+                         ("POST", "/api/admin/accounts/role"), ("GET", "/api/admin/audit"), ("GET", "/api/admin/me")]:
         assert_unauthorized(await owncast.client.request(method, path, auth=("admin", "wrong")))
 
 

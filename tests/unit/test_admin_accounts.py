@@ -8,7 +8,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from owncast_core.domain.admin_accounts import normalize_username
+from owncast_core.domain.admin_accounts import (
+    BUILTIN_IDENTITY,
+    AdminIdentity,
+    AdminRole,
+    normalize_username,
+    parse_role,
+)
 from owncast_core.errors import NotFoundError, PermissionDenied, ValidationError
 from owncast_core.services.admin_accounts import AdminAccounts
 from owncast_core.services.admin_audit import AdminAuditTrail
@@ -61,11 +67,11 @@ async def rig() -> Rig:
 
 # built-in admin ----------------------------------------------------------------------------------
 async def test_the_builtin_admin_uses_the_admin_password(rig: Rig) -> None:
-    assert await rig.accounts.authenticate("admin", "abc123") == "admin"
+    assert await rig.accounts.authenticate("admin", "abc123") == BUILTIN_IDENTITY
     assert await rig.accounts.authenticate("admin", "wrong") is None
     await rig.config.set_admin_password("n3w")
     assert await rig.accounts.authenticate("admin", "abc123") is None
-    assert await rig.accounts.authenticate("admin", "n3w") == "admin"
+    assert await rig.accounts.authenticate("admin", "n3w") == BUILTIN_IDENTITY
 
 
 async def test_the_builtin_name_is_exact_as_in_owncast(rig: Rig) -> None:
@@ -79,8 +85,8 @@ async def test_a_created_account_signs_in_by_any_case_of_its_name(rig: Rig) -> N
     account = await rig.accounts.create("Alice", "long enough")
     assert account.username == "alice" and account.created_at == rig.clock.now()
     assert "long enough" not in account.password_hash
-    assert await rig.accounts.authenticate("alice", "long enough") == "alice"
-    assert await rig.accounts.authenticate("ALICE", "long enough") == "alice"
+    assert await rig.accounts.authenticate("alice", "long enough") == AdminIdentity("alice", AdminRole.ADMIN)
+    assert await rig.accounts.authenticate("ALICE", "long enough") == AdminIdentity("alice", AdminRole.ADMIN)
     assert await rig.accounts.authenticate("alice", "long enougH") is None
     assert await rig.accounts.authenticate("alice", "abc123") is None  # not the admin password
 
@@ -160,19 +166,19 @@ async def test_names_are_unique_whatever_their_case(rig: Rig) -> None:
     await rig.accounts.create("alice", "long enough")
     with pytest.raises(ValidationError, match="exists already"):
         await rig.accounts.create("ALICE", "other password")
-    assert await rig.accounts.authenticate("alice", "long enough") == "alice"
+    assert await rig.accounts.authenticate("alice", "long enough") == AdminIdentity("alice", AdminRole.ADMIN)
 
 
 async def test_set_password(rig: Rig) -> None:
     await rig.accounts.create("alice", "long enough")
     await rig.accounts.set_password("Alice", "a new password")
     assert await rig.accounts.authenticate("alice", "long enough") is None
-    assert await rig.accounts.authenticate("alice", "a new password") == "alice"
+    assert await rig.accounts.authenticate("alice", "a new password") == AdminIdentity("alice", AdminRole.ADMIN)
     with pytest.raises(NotFoundError):
         await rig.accounts.set_password("nobody", "a new password")
     with pytest.raises(ValidationError, match="adminpass"):
         await rig.accounts.set_password("admin", "a new password")
-    assert await rig.accounts.authenticate("admin", "abc123") == "admin"
+    assert await rig.accounts.authenticate("admin", "abc123") == BUILTIN_IDENTITY
 
 
 async def test_delete(rig: Rig) -> None:
@@ -194,6 +200,73 @@ async def test_the_builtin_admin_and_yourself_cannot_be_deleted(rig: Rig) -> Non
         await rig.accounts.delete("Alice", acting_admin="alice")
     await rig.accounts.delete("alice", acting_admin="admin")  # another admin may
     assert await rig.accounts.accounts() == []
+
+
+# roles -------------------------------------------------------------------------------------------
+async def test_accounts_are_admins_unless_made_moderators(rig: Rig) -> None:
+    assert (await rig.accounts.create("alice", "long enough")).role is AdminRole.ADMIN
+    mod = await rig.accounts.create("Mo", "long enough", "moderator")
+    assert mod.role is AdminRole.MODERATOR and mod.to_json()["role"] == "moderator"
+    assert await rig.accounts.authenticate("mo", "long enough") == AdminIdentity("mo", AdminRole.MODERATOR)
+    assert await rig.accounts.authenticate("alice", "long enough") == AdminIdentity("alice", AdminRole.ADMIN)
+    assert [(a.username, a.role) for a in await rig.accounts.accounts()] == [
+        ("alice", AdminRole.ADMIN), ("mo", AdminRole.MODERATOR)]
+
+
+def test_the_builtin_admin_is_always_an_admin() -> None:
+    assert BUILTIN_IDENTITY == AdminIdentity("admin", AdminRole.ADMIN) and BUILTIN_IDENTITY.is_admin
+    assert not AdminIdentity("mo", AdminRole.MODERATOR).is_admin
+
+
+@pytest.mark.parametrize("role", ["Moderator", "ADMIN", "owner", "", " admin", 1, None, ["admin"], True])
+async def test_unknown_roles_are_refused_and_nothing_is_stored(rig: Rig, role: object) -> None:
+    with pytest.raises(ValidationError, match=r"^role must be admin or moderator$"):
+        await rig.accounts.create("alice", "long enough", role)
+    assert await rig.accounts.accounts() == []
+    with pytest.raises(ValidationError, match=r"^role must be admin or moderator$"):
+        parse_role(role)
+
+
+@pytest.mark.parametrize(("raw", "role"), [("admin", AdminRole.ADMIN), ("moderator", AdminRole.MODERATOR),
+                                           (AdminRole.MODERATOR, AdminRole.MODERATOR)])
+def test_parse_role(raw: object, role: AdminRole) -> None:
+    assert parse_role(raw) is role
+
+
+async def test_set_role_applies_at_the_next_login(rig: Rig) -> None:
+    await rig.accounts.create("alice", "long enough")
+    changed = await rig.accounts.set_role("ALICE", "moderator")
+    assert changed.username == "alice" and changed.role is AdminRole.MODERATOR
+    assert await rig.accounts.authenticate("alice", "long enough") == AdminIdentity("alice", AdminRole.MODERATOR)
+    await rig.accounts.set_role("alice", AdminRole.ADMIN)
+    assert await rig.accounts.authenticate("alice", "long enough") == AdminIdentity("alice", AdminRole.ADMIN)
+    stored = await rig.repository.get("alice")
+    assert stored is not None and stored.created_at == rig.clock.now() and stored.password_hash.startswith("sha256$")
+
+
+async def test_set_role_refusals_change_nothing(rig: Rig) -> None:
+    await rig.accounts.create("alice", "long enough", "moderator")
+    for name in ("admin", "Admin"):
+        with pytest.raises(ValidationError, match="built-in admin is always an admin"):
+            await rig.accounts.set_role(name, "moderator")
+    with pytest.raises(NotFoundError, match="no admin account named ghost"):
+        await rig.accounts.set_role("ghost", "admin")
+    with pytest.raises(ValidationError, match="role must be admin or moderator"):
+        await rig.accounts.set_role("alice", "superuser")
+    with pytest.raises(ValidationError, match="1-32 characters"):
+        await rig.accounts.set_role("bad name", "admin")
+    assert [(a.username, a.role) for a in await rig.accounts.accounts()] == [("alice", AdminRole.MODERATOR)]
+    assert await rig.accounts.authenticate("admin", "abc123") == BUILTIN_IDENTITY
+
+
+async def test_a_moderator_login_costs_the_same_single_hash_check(rig: Rig) -> None:
+    await rig.accounts.create("mo", "long enough", "moderator")
+    mo = await rig.repository.get("mo")
+    assert mo is not None
+    rig.hasher.verified.clear()
+    assert await rig.accounts.authenticate("mo", "wrong password") is None
+    assert await rig.accounts.authenticate("nobody", "long enough") is None
+    assert len(rig.hasher.verified) == 2 and rig.hasher.verified[0] == mo.password_hash
 
 
 # audit trail -------------------------------------------------------------------------------------
@@ -219,6 +292,29 @@ def test_audit_paths_stay_on_one_line(caplog: pytest.LogCaptureFixture) -> None:
                              status=200)
     assert entry.path == "/api/admin/x\\nadmin eve: POST /api/admin/y"
     assert [r.getMessage() for r in caplog.records] == ["admin bob: POST /api/admin/x\\nadmin eve: POST /api/admin/y"]
+
+
+def test_denied_requests_are_kept_with_403_and_logged_as_warnings(caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()
+    audit = AdminAuditTrail(clock=clock)
+    with caplog.at_level(logging.INFO, logger="owncast.audit"):
+        audit.record(admin="mo", method="POST", path="/api/admin/chat/users/setenabled", status=200)
+        clock.advance(1)
+        entry = audit.record_denied(admin="mo", method="GET", path="/api/admin/serverconfig\n",
+                                    reason="/api/admin/serverconfig requires the admin role (signed in as moderator)")
+    assert entry.status == 403 and entry.path == "/api/admin/serverconfig\\n"
+    assert [e.to_json() for e in audit.entries()] == [
+        {"time": "2026-01-01T12:00:01Z", "admin": "mo", "method": "GET", "path": "/api/admin/serverconfig\\n",
+         "status": 403},
+        {"time": "2026-01-01T12:00:00Z", "admin": "mo", "method": "POST", "path": "/api/admin/chat/users/setenabled",
+         "status": 200},
+    ]
+    records = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "owncast.audit"]
+    assert records == [
+        (logging.INFO, "admin mo: POST /api/admin/chat/users/setenabled"),
+        (logging.WARNING, "admin mo: GET /api/admin/serverconfig\\n denied "
+                          "(/api/admin/serverconfig requires the admin role (signed in as moderator))"),
+    ]
 
 
 def test_audit_capacity_is_500_by_default() -> None:

@@ -1,4 +1,5 @@
-"""``AdminAccountRepository`` on SQLite (table ``admin_accounts``, names ``COLLATE NOCASE``)."""
+"""``AdminAccountRepository`` on SQLite (table ``admin_accounts``, names ``COLLATE NOCASE``, the
+role as its text value)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,22 @@ import sqlite_utils
 
 from owncast_adapters.sqlite.admin_schema import text_time, time_text
 from owncast_adapters.sqlite.database import Database
-from owncast_core.domain.admin_accounts import AdminAccount
-from owncast_core.errors import NotFoundError, ValidationError
+from owncast_core.domain.admin_accounts import AdminAccount, AdminRole, parse_role
+from owncast_core.errors import NotFoundError, StorageError, ValidationError
 
-_SELECT = "SELECT username, password_hash, created_at, last_login_at FROM admin_accounts"
+_SELECT = "SELECT username, password_hash, created_at, last_login_at, role FROM admin_accounts"
 
 
 def _account(row: tuple[Any, ...]) -> AdminAccount:
-    username, password_hash, created_at, last_login_at = row
+    username, password_hash, created_at, last_login_at, role = row
     created = text_time(str(created_at))
     assert created is not None
+    try:
+        known = parse_role(role)
+    except ValidationError as exc:  # written by another version, or by hand: never guessed
+        raise StorageError(f"admin account {username} has an unknown role {role!r}") from exc
     return AdminAccount(username=str(username), password_hash=str(password_hash), created_at=created,
-                        last_login_at=text_time(last_login_at))
+                        last_login_at=text_time(last_login_at), role=known)
 
 
 class SqliteAdminAccountRepository:
@@ -36,10 +41,11 @@ class SqliteAdminAccountRepository:
             try:
                 with db.conn:
                     db.conn.execute(
-                        "INSERT INTO admin_accounts (username, password_hash, created_at, last_login_at) "
-                        "VALUES (?, ?, ?, ?)",
+                        "INSERT INTO admin_accounts (username, password_hash, created_at, last_login_at, role) "
+                        "VALUES (?, ?, ?, ?, ?)",
                         [account.username, account.password_hash, time_text(account.created_at),
-                         time_text(account.last_login_at) if account.last_login_at else None],
+                         time_text(account.last_login_at) if account.last_login_at else None,
+                         AdminRole(account.role).value],
                     )
             except sqlite3.IntegrityError as exc:
                 raise ValidationError(f"an admin account named {account.username} exists already") from exc
@@ -67,6 +73,9 @@ class SqliteAdminAccountRepository:
 
     async def record_login(self, username: str, at: datetime) -> None:
         await self._update(username, "last_login_at", time_text(at))
+
+    async def set_role(self, username: str, role: AdminRole) -> None:
+        await self._update(username, "role", AdminRole(role).value)
 
     async def _update(self, username: str, column: str, value: str) -> None:
         def update(db: sqlite_utils.Database) -> int:

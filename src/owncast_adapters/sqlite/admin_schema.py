@@ -1,5 +1,5 @@
 """Tables of the admin side: webhooks, viewer-count samples, notification destinations, admin
-accounts; time <-> text."""
+accounts and their roles; time <-> text."""
 
 from __future__ import annotations
 
@@ -45,6 +45,14 @@ def create_admin_accounts_table(db: sqlite_utils.Database) -> None:
         created_at TEXT NOT NULL,
         last_login_at TEXT
     )""")
+
+
+def add_admin_account_roles(db: sqlite_utils.Database) -> None:
+    """Each named account's role (``admin`` or ``moderator``). Accounts that exist get ``admin``,
+    what every account could do before roles: nobody loses access by upgrading. No CHECK
+    constraint (a later role would need a table rebuild); the repository refuses unknown values
+    on the way in (``AdminRole``) and on the way out (``StorageError``)."""
+    db.execute("ALTER TABLE admin_accounts ADD COLUMN role TEXT NOT NULL DEFAULT 'admin'")
 
 
 def time_text(value: datetime) -> str:

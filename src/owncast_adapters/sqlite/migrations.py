@@ -18,6 +18,7 @@ from owncast_adapters.sqlite.activitypub_schema import (
     create_outbox_tables,
 )
 from owncast_adapters.sqlite.admin_schema import (
+    add_admin_account_roles,
     create_admin_accounts_table,
     create_notifications_table,
     create_viewer_counts_table,
@@ -52,4 +53,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "Fediverse delivery queue", create_delivery_tables),
     Migration(11, "Fediverse delivery: failing and unavailable domains", create_delivery_domains_table),
     Migration(12, "named admin accounts", create_admin_accounts_table),
+    Migration(13, "roles of named admin accounts", add_admin_account_roles),
 )

@@ -1,7 +1,7 @@
 """Admin identities: the built-in ``admin`` (Owncast's only one) and named admin accounts.
 
-Pure rules only: what a valid account name and password are, the stored account, and one
-entry of the audit trail. The services that use them are ``services/admin_accounts.py``
+Pure rules only: what a valid account name, password and role are, the stored account, who a
+request is signed in as, and one entry of the audit trail. The services that use them are ``services/admin_accounts.py``
 (credentials, accounts), ``services/admin_audit.py`` and ``services/login_throttle.py``.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Final
 
 from owncast_core.domain.timefmt import go_time
@@ -39,6 +40,29 @@ def normalize_username(raw: object) -> str:
     return name
 
 
+class AdminRole(StrEnum):
+    """What a signed-in admin may do.
+
+    - ``ADMIN``: everything (the built-in ``admin`` always; accounts made before roles existed).
+    - ``MODERATOR``: the dashboard and chat moderation only; which admin routes those are is
+      declared in one table of the web runner (``owncast_runners/web/admin_roles.py``), and every
+      other admin route refuses a moderator.
+    """
+
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+
+
+def parse_role(raw: object) -> AdminRole:
+    """The role ``raw`` names (exactly ``admin`` or ``moderator``); else ``ValidationError``."""
+    if isinstance(raw, str):
+        for role in AdminRole:
+            if raw == role.value:
+                return role
+    names = " or ".join(role.value for role in AdminRole)
+    raise ValidationError(f"role must be {names}")
+
+
 def check_new_password(password: object) -> str:
     """``password`` if it may be set on an account; else ``ValidationError`` saying why."""
     if not isinstance(password, str):
@@ -58,17 +82,39 @@ class AdminAccount:
     password_hash: str
     created_at: datetime
     last_login_at: datetime | None = None
+    role: AdminRole = AdminRole.ADMIN
 
     def to_json(self) -> dict[str, str | None]:
         """The public view (``GET /api/admin/accounts``): never the hash."""
-        return {"username": self.username, "createdAt": go_time(self.created_at),
+        return {"username": self.username, "role": self.role.value, "createdAt": go_time(self.created_at),
                 "lastLoginAt": go_time(self.last_login_at)}
 
 
 @dataclass(frozen=True, slots=True)
+class AdminIdentity:
+    """Who an admin request is signed in as: ``name`` (``admin`` or an account's normalized
+    name) and the ``role`` it had when its credentials were checked."""
+
+    name: str
+    role: AdminRole
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is AdminRole.ADMIN
+
+    def to_json(self) -> dict[str, str]:
+        """``GET /api/admin/me``: what the admin app shows and which pages it offers."""
+        return {"username": self.name, "role": self.role.value}
+
+
+BUILTIN_IDENTITY: Final = AdminIdentity(BUILTIN_ADMIN, AdminRole.ADMIN)
+"""The built-in ``admin``: always an admin."""
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """One successful state-changing admin request: who, what (method and path, never the
-    body) and the HTTP status it got."""
+    """One successful state-changing admin request, or one refused for the admin's role
+    (``status`` 403): who, what (method and path, never the body) and the HTTP status it got."""
 
     time: datetime
     admin: str

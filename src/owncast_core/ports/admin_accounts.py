@@ -6,7 +6,7 @@ import builtins
 from datetime import datetime
 from typing import Protocol
 
-from owncast_core.domain.admin_accounts import AdminAccount
+from owncast_core.domain.admin_accounts import AdminAccount, AdminRole
 
 
 class AdminAccountRepository(Protocol):
@@ -19,8 +19,12 @@ class AdminAccountRepository(Protocol):
       failure: the login path asks about names that do not exist all the time).
     - ``list`` returns every account, ordered by username.
     - ``delete`` removes an account and returns ``True``, or ``False`` when there was none.
-    - ``set_password_hash`` replaces the hash; ``record_login`` sets ``last_login_at``. Both raise
+    - ``set_password_hash`` replaces the hash; ``record_login`` sets ``last_login_at``;
+      ``set_role`` replaces the role. Each changes that one field only and raises
       ``NotFoundError`` for an unknown account.
+    - The role comes back as stored (an ``AdminRole``). Accounts stored before roles existed
+      read back as ``AdminRole.ADMIN``; a stored role this version does not know raises
+      ``StorageError`` (never read as some other role).
     - Times come back equal to what was stored (aware UTC, microseconds kept). Everything survives
       reopening the same store (persistent adapters); calls from many tasks are safe. Failures of
       the store raise ``StorageError``.
@@ -37,3 +41,5 @@ class AdminAccountRepository(Protocol):
     async def set_password_hash(self, username: str, password_hash: str) -> None: ...
 
     async def record_login(self, username: str, at: datetime) -> None: ...
+
+    async def set_role(self, username: str, role: AdminRole) -> None: ...

@@ -1,4 +1,5 @@
-"""AdminAccounts: who may use the admin API (the built-in ``admin`` and named accounts)."""
+"""AdminAccounts: who may use the admin API (the built-in ``admin`` and named accounts), and in
+which role."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from typing import Final
 
 from owncast_core.domain.admin_accounts import (
     BUILTIN_ADMIN,
+    BUILTIN_IDENTITY,
     AdminAccount,
+    AdminIdentity,
+    AdminRole,
     check_new_password,
     normalize_username,
+    parse_role,
 )
 from owncast_core.errors import NotFoundError, PermissionDenied, ValidationError
 from owncast_core.ports.admin_accounts import AdminAccountRepository
@@ -34,6 +39,11 @@ class AdminAccounts:
     hash, so its timing does not tell which names exist. Hash checks run in a worker thread
     (bcrypt is slow by design). Validation failures raise ``ValidationError`` with a message fit
     for the user; unknown accounts ``NotFoundError``; a forbidden delete ``PermissionDenied``.
+
+    Roles (``AdminRole``): the built-in ``admin`` is always ``ADMIN``; an account has the role it
+    was created with or last given (``set_role``), read afresh at every ``authenticate``, so a
+    change applies to the account's next request. What a role may do is the web runner's
+    business (``owncast_runners/web/admin_roles.py``); this service only stores and reports it.
     """
 
     def __init__(self, *, repository: AdminAccountRepository, config: ConfigService, hasher: PasswordHasher,
@@ -44,13 +54,14 @@ class AdminAccounts:
         self._clock = clock
         self._dummy_hash: str | None = None
 
-    async def authenticate(self, username: str, password: str) -> str | None:
-        """The admin's name (``admin`` or the account's normalized name) when ``password`` is
-        theirs, else ``None``. A successful account login updates its ``last_login_at``."""
+    async def authenticate(self, username: str, password: str) -> AdminIdentity | None:
+        """Who signs in (``admin`` or the account's normalized name, and its role) when
+        ``password`` is theirs, else ``None``; the answer never says which of the two was wrong.
+        A successful account login updates its ``last_login_at``."""
         dummy = await self._dummy()
         if hmac.compare_digest(username.encode(), BUILTIN_ADMIN.encode()):
             ok = await asyncio.to_thread(self._config.verify_admin_password, password)
-            return BUILTIN_ADMIN if ok else None
+            return BUILTIN_IDENTITY if ok else None
         account = await self._lookup(username)
         hashed = account.password_hash if account is not None else dummy
         ok = await asyncio.to_thread(self._hasher.verify, password, hashed)
@@ -62,21 +73,41 @@ class AdminAccounts:
                 await self._repository.record_login(account.username, now)
             except NotFoundError:  # deleted meanwhile: this request still passed the check
                 pass
-        return account.username
+        return AdminIdentity(account.username, account.role)
 
     async def accounts(self) -> list[AdminAccount]:
         """Every named account, ordered by name (the built-in ``admin`` is not one)."""
         return await self._repository.list()
 
-    async def create(self, username: object, password: object) -> AdminAccount:
-        """Add an account; ``ValidationError`` for a bad or taken name or a short password."""
+    async def create(self, username: object, password: object, role: object = AdminRole.ADMIN) -> AdminAccount:
+        """Add an account with ``role`` (``admin`` unless told: what every account was before
+        roles, so existing scripts keep making full admins); ``ValidationError`` for a bad or
+        taken name, a short password or an unknown role."""
         name = normalize_username(username)
         secret = check_new_password(password)
+        given_role = parse_role(role)
         if await self._repository.get(name) is not None:
             raise ValidationError(f"an admin account named {name} exists already")
         account = AdminAccount(username=name, password_hash=await asyncio.to_thread(self._hasher.hash, secret),
-                               created_at=self._clock.now())
+                               created_at=self._clock.now(), role=given_role)
         await self._repository.create(account)
+        return account
+
+    async def set_role(self, username: object, role: object) -> AdminAccount:
+        """Give an account another role and return it as now stored. The built-in ``admin`` is
+        always an admin (``ValidationError``); an account may be given any role, its own included
+        (the built-in admin remains, so nobody is locked out)."""
+        if isinstance(username, str) and username.lower() == BUILTIN_ADMIN:
+            raise ValidationError("the built-in admin is always an admin: its role cannot be changed")
+        name = normalize_username(username)
+        new_role = parse_role(role)
+        try:
+            await self._repository.set_role(name, new_role)
+        except NotFoundError as exc:
+            raise NotFoundError(f"no admin account named {name}") from exc
+        account = await self._repository.get(name)
+        if account is None:  # deleted between the two calls
+            raise NotFoundError(f"no admin account named {name}")
         return account
 
     async def delete(self, username: object, *, acting_admin: str) -> None:

@@ -1,4 +1,4 @@
-"""AdminAuditTrail: who changed what through the admin API, newest first."""
+"""AdminAuditTrail: who changed what through the admin API (and who was refused), newest first."""
 
 from __future__ import annotations
 
@@ -11,16 +11,24 @@ from owncast_core.ports.clock import Clock
 
 AUDIT_LOGGER: Final = "owncast.audit"
 AUDIT_CAPACITY: Final = 500
+DENIED_STATUS: Final = 403
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 class AdminAuditTrail:
-    """Records successful state-changing admin requests.
+    """Records successful state-changing admin requests, and requests refused for the admin's role.
 
     ``record`` writes one INFO line ``admin <name>: <METHOD> <path>`` on the ``owncast.audit``
-    logger and keeps the entry; the newest ``capacity`` entries are kept in memory (a restart
-    starts an empty trail; the log lines remain). Only the method and path are ever recorded,
-    never a body or query string: bodies carry passwords and keys. Unprintable characters of a
-    path (a decoded ``%0A``) are escaped, so one request is always one log line.
+    logger and keeps the entry. ``record_denied`` (signed in, but the role may not use that
+    route) keeps an entry with status 403, whatever the method, and writes one WARNING line
+    ``admin <name>: <METHOD> <path> denied (<reason>)``. The newest ``capacity`` entries are kept
+    in memory (a restart starts an empty trail; the log lines remain). Only the method and path
+    are ever recorded, never a body or query string: bodies carry passwords and keys.
+    Unprintable characters of a path (a decoded ``%0A``) are escaped, so one request is always
+    one log line.
     """
 
     def __init__(self, *, clock: Clock, capacity: int = AUDIT_CAPACITY) -> None:
@@ -29,10 +37,19 @@ class AdminAuditTrail:
         self._log = logging.getLogger(AUDIT_LOGGER)
 
     def record(self, *, admin: str, method: str, path: str, status: int) -> AuditEntry:
-        path = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in path)
-        entry = AuditEntry(time=self._clock.now(), admin=admin, method=method, path=path, status=status)
+        entry = self._keep(admin=admin, method=method, path=path, status=status)
+        self._log.info("admin %s: %s %s", admin, entry.method, entry.path)
+        return entry
+
+    def record_denied(self, *, admin: str, method: str, path: str, reason: str) -> AuditEntry:
+        entry = self._keep(admin=admin, method=method, path=path, status=DENIED_STATUS)
+        self._log.warning("admin %s: %s %s denied (%s)", admin, entry.method, entry.path, _printable(reason))
+        return entry
+
+    def _keep(self, *, admin: str, method: str, path: str, status: int) -> AuditEntry:
+        entry = AuditEntry(time=self._clock.now(), admin=admin, method=_printable(method), path=_printable(path),
+                           status=status)
         self._entries.append(entry)
-        self._log.info("admin %s: %s %s", admin, method, path)
         return entry
 
     def entries(self) -> list[AuditEntry]:

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from owncast_core.domain.activitypub import FederatedAction, Follower, FollowerState, OutboxItem
-from owncast_core.domain.admin_accounts import AdminAccount
+from owncast_core.domain.admin_accounts import AdminAccount, AdminRole
 from owncast_core.domain.chat import ApiUser, ChatRecord, ChatUser, HistoryEntry, IPBan
 from owncast_core.domain.chat_auth import IdentityLink, IndieAuthEndpoints
 from owncast_core.domain.delivery import DomainHealth, QueuedDelivery
@@ -1369,6 +1369,9 @@ class InMemoryAdminAccountRepository:
 
     async def record_login(self, username: str, at: datetime) -> None:
         self._replace(username, last_login_at=at)
+
+    async def set_role(self, username: str, role: AdminRole) -> None:
+        self._replace(username, role=role)
 
     def _replace(self, username: str, **changes: Any) -> None:
         key = username.lower()

@@ -1,8 +1,11 @@
 """Named admin accounts and the audit trail (ours; Owncast has one admin):
-``/api/admin/accounts`` (list), ``/create``, ``/delete``, ``/password``, and ``/api/admin/audit``.
+``/api/admin/accounts`` (list), ``/create``, ``/delete``, ``/password``, ``/role``, and
+``/api/admin/audit``; plus ``/api/admin/me`` (who is signed in, with which role).
 
 Bodies are JSON objects; a broken body, a missing field or a rule broken answers 400
-``{"success": false, "message": ...}``. Replies never carry a password hash.
+``{"success": false, "message": ...}``. Replies never carry a password hash. Which role may use
+which route is ``web/admin_roles.py``'s table: of these, only ``/api/admin/me`` is open to a
+moderator.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from owncast_core.domain.admin_accounts import AdminIdentity, AdminRole
 from owncast_core.errors import NotFoundError, PermissionDenied, ValidationError
 from owncast_core.services.admin_accounts import AdminAccounts
 from owncast_core.services.admin_audit import AdminAuditTrail
 from owncast_core.services.config import ConfigService
 from owncast_runners.web.auth import require_admin
 from owncast_runners.web.chat_api import json_body
-from owncast_runners.web.responses import json_response, simple
+from owncast_runners.web.responses import NO_CACHE, json_response, simple
 
 
 async def _fields(request: Request, *names: str) -> dict[str, Any] | Response:
@@ -36,7 +40,21 @@ async def _fields(request: Request, *names: str) -> dict[str, Any] | Response:
     return body
 
 
+def identity_routes(*, config: ConfigService) -> list[BaseRoute]:
+    """``GET /api/admin/me`` -> ``{username, role}`` of the signed-in admin (mounted whether or
+    not the app has named accounts: the admin app asks it before it shows its pages)."""
+
+    @require_admin(config)
+    async def me(request: Request) -> Response:
+        identity: AdminIdentity = request.state.admin_identity
+        return json_response(identity.to_json(), headers=NO_CACHE)
+
+    return [Route("/api/admin/me", me, methods=["GET"])]
+
+
 def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigService) -> list[BaseRoute]:
+    """The account and audit routes. ``create`` takes an optional ``role`` (``admin`` when
+    absent, as before roles existed); ``role`` changes an account's role."""
     guard = require_admin(config)
 
     @guard
@@ -49,10 +67,12 @@ def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigSer
         if isinstance(body, Response):
             return body
         try:
-            account = await accounts.create(body["username"], body["password"])
+            role = body.get("role")  # absent or null: admin, as before roles
+            account = await accounts.create(body["username"], body["password"],
+                                            AdminRole.ADMIN if role is None else role)
         except ValidationError as exc:
             return simple(False, str(exc))
-        return simple(True, f"admin account {account.username} created")
+        return simple(True, f"{account.role.value} account {account.username} created")
 
     @guard
     async def delete(request: Request) -> Response:
@@ -77,6 +97,17 @@ def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigSer
         return simple(True, "password changed")
 
     @guard
+    async def role(request: Request) -> Response:
+        body = await _fields(request, "username", "role")
+        if isinstance(body, Response):
+            return body
+        try:
+            account = await accounts.set_role(body["username"], body["role"])
+        except (ValidationError, NotFoundError) as exc:
+            return simple(False, str(exc))
+        return simple(True, f"{account.username} is now {account.role.value}")
+
+    @guard
     async def audit_trail(request: Request) -> Response:
         return json_response([entry.to_json() for entry in audit.entries()])
 
@@ -85,5 +116,6 @@ def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigSer
         Route("/api/admin/accounts/create", create, methods=["GET", "POST"]),
         Route("/api/admin/accounts/delete", delete, methods=["GET", "POST"]),
         Route("/api/admin/accounts/password", password, methods=["GET", "POST"]),
+        Route("/api/admin/accounts/role", role, methods=["GET", "POST"]),
         Route("/api/admin/audit", audit_trail, methods=["GET"]),
     ]

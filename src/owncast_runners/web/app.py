@@ -66,8 +66,9 @@ def create_app(
 ) -> Starlette:
     """Build the web app from resolved services (the container calls this).
 
-    Admin routes let in the built-in ``admin`` and, with ``accounts``, the named admin accounts;
-    ``audit`` and ``login_throttle`` default to fresh in-memory ones.
+    Admin routes let in the built-in ``admin`` and, with ``accounts``, the named admin accounts,
+    each as far as its role allows (``web/admin_roles.py``); ``audit`` and ``login_throttle``
+    default to fresh in-memory ones.
     """
     gate = AdminGate(
         authenticate=accounts.authenticate if accounts is not None else builtin_admin(config),
@@ -97,6 +98,7 @@ def create_app(
         route_list += emoji.routes(emoji=emoji_store, config=config)
     if admin_api is not None:
         route_list += admin_api_routes(admin_api, config=config, data_dir=data_dir, chat=chat)
+    route_list += admin_accounts.identity_routes(config=config)
     if accounts is not None:
         route_list += admin_accounts.routes(accounts=accounts, audit=gate.audit, config=config)
     if federation_service is not None:

@@ -2,8 +2,11 @@
 
 ``create_app`` installs one ``AdminGate`` on ``app.state.admin_gate``; ``require_admin`` guards an
 endpoint with it, so every admin route gets, with no change of its own: the credential check
-(``AdminAccounts.authenticate``), the failed-login throttle (429), ``request.state.admin`` (the
-signed-in admin's name) and the audit trail of successful POST/PUT/DELETE under ``/api/admin/``.
+(``AdminAccounts.authenticate``), the failed-login throttle (429), the role check (403 for a
+route the admin's role may not use: ``web/admin_roles.py``, default deny),
+``request.state.admin`` (the signed-in admin's name), ``request.state.admin_identity`` (name and
+role) and the audit trail of successful POST/PUT/DELETE under ``/api/admin/`` and of every
+request refused for its role.
 """
 
 from __future__ import annotations
@@ -17,26 +20,34 @@ from collections.abc import Awaitable, Callable
 from typing import Final
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from owncast_core.domain.admin_accounts import BUILTIN_ADMIN
+from owncast_core.domain.admin_accounts import BUILTIN_ADMIN, BUILTIN_IDENTITY, AdminIdentity
 from owncast_core.domain.geo import is_local_address
 from owncast_core.services.admin_audit import AdminAuditTrail
 from owncast_core.services.config import ConfigService
 from owncast_core.services.login_throttle import LoginThrottle
+from owncast_runners.web.admin_roles import permits, refusal_message
 
 ADMIN_USER = BUILTIN_ADMIN
 REALM = 'Basic realm="Owncast Authenticated Request"'
 AUDITED_METHODS: Final = frozenset({"POST", "PUT", "DELETE"})
 AUDITED_PREFIX: Final = "/api/admin/"
+_GUARD_MARK: Final = "__owncast_requires_admin__"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-Authenticate = Callable[[str, str], Awaitable[str | None]]
-"""``(user, password) -> the admin's name, or None``."""
+Authenticate = Callable[[str, str], Awaitable[AdminIdentity | None]]
+"""``(user, password) -> who signed in (name and role), or None``."""
 
 
 def unauthorized() -> Response:
     return PlainTextResponse("Unauthorized", status_code=401, headers={"WWW-Authenticate": REALM})
+
+
+def role_denied(message: str) -> Response:
+    """403 in the admin API's error shape: the credentials were right (so not 401, and no
+    ``WWW-Authenticate``: a browser must not ask for other credentials), the role is not enough."""
+    return JSONResponse({"success": False, "message": message}, status_code=403)
 
 
 def too_many_attempts(retry_after: float) -> Response:
@@ -63,10 +74,10 @@ def builtin_admin(config: ConfigService) -> Authenticate:
     """Owncast's check alone: user ``admin`` (constant time) and the admin password (bcrypt, in a
     worker thread)."""
 
-    async def authenticate(user: str, password: str) -> str | None:
+    async def authenticate(user: str, password: str) -> AdminIdentity | None:
         user_ok = hmac.compare_digest(user.encode(), ADMIN_USER.encode())
         password_ok = await asyncio.to_thread(config.verify_admin_password, password)
-        return ADMIN_USER if user_ok and password_ok else None
+        return BUILTIN_IDENTITY if user_ok and password_ok else None
 
     return authenticate
 
@@ -90,15 +101,26 @@ def throttle_address(request: Request) -> str:
     return peer
 
 
+def matched_route_path(request: Request) -> str | None:
+    """The path template of the route the router matched for ``request`` (``/admin/{path:path}``,
+    not ``/admin/js/main.js``), or ``None`` when the endpoint was not reached through a route."""
+    path = getattr(request.scope.get("route"), "path", None)
+    return path if isinstance(path, str) else None
+
+
 class AdminGate:
-    """Lets admin requests in: throttle, credentials, then the endpoint, then the audit.
+    """Lets admin requests in: throttle, credentials, role, then the endpoint, then the audit.
 
     - An address locked by the ``throttle`` gets 429 with ``Retry-After`` (credentials unchecked).
     - Credentials that are missing get Owncast's 401 (``WWW-Authenticate`` realm, body
       ``Unauthorized``) and do not count as a failed login (a browser's first request has none);
       wrong or malformed ones get the same 401 and count.
-    - Otherwise ``request.state.admin`` is the admin's name, and a POST/PUT/DELETE under
-      ``/api/admin/`` that answers below 400 is recorded in ``audit`` (method and path only).
+    - Right credentials whose role may not use the matched route (``admin_roles.permits``) get 403
+      ``{"success": false, "message": "... requires the admin role ..."}``; the endpoint does not
+      run, and the refusal is recorded in ``audit`` (``record_denied``, whatever the method).
+    - Otherwise ``request.state.admin`` is the admin's name and ``request.state.admin_identity``
+      their ``AdminIdentity``, and a POST/PUT/DELETE under ``/api/admin/`` that answers below 400
+      is recorded in ``audit`` (method and path only).
     """
 
     def __init__(self, *, authenticate: Authenticate, throttle: LoginThrottle, audit: AdminAuditTrail) -> None:
@@ -112,24 +134,32 @@ class AdminGate:
             return too_many_attempts(self.throttle.retry_after(address))
         header = request.headers.get("authorization")
         creds = basic_credentials(header)
-        admin = await self._authenticate(*creds) if creds is not None else None
-        if admin is None:
+        identity = await self._authenticate(*creds) if creds is not None else None
+        if identity is None:
             if header:
                 self.throttle.failed(address)
             return unauthorized()
         self.throttle.succeeded(address)
-        request.state.admin = admin
+        route_path = matched_route_path(request)
+        if not permits(identity.role, route_path):
+            message = refusal_message(identity.role, route_path)
+            self.audit.record_denied(admin=identity.name, method=request.method, path=request.url.path,
+                                     reason=message)
+            return role_denied(message)
+        request.state.admin = identity.name
+        request.state.admin_identity = identity
         response = await endpoint(request)
         if (request.method in AUDITED_METHODS and request.url.path.startswith(AUDITED_PREFIX)
                 and response.status_code < 400):
-            self.audit.record(admin=admin, method=request.method, path=request.url.path,
+            self.audit.record(admin=identity.name, method=request.method, path=request.url.path,
                               status=response.status_code)
         return response
 
 
 def require_admin(config: ConfigService) -> Callable[[Endpoint], Endpoint]:
-    """Decorator for endpoints that need an admin: the app's ``AdminGate`` decides. Mounted in
-    an app without one, only the built-in admin is let in (no throttle, no audit)."""
+    """Decorator for endpoints that need an admin: the app's ``AdminGate`` decides (which roles
+    may use the route is ``web/admin_roles.py``'s table, not this decorator's). Mounted in an app
+    without a gate, only the built-in admin is let in (no throttle, no audit)."""
 
     def wrap(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
@@ -140,8 +170,15 @@ def require_admin(config: ConfigService) -> Callable[[Endpoint], Endpoint]:
             if not await is_admin(request, config):
                 return unauthorized()
             request.state.admin = ADMIN_USER
+            request.state.admin_identity = BUILTIN_IDENTITY
             return await endpoint(request)
 
+        setattr(guarded, _GUARD_MARK, True)
         return guarded
 
     return wrap
+
+
+def requires_admin(endpoint: object) -> bool:
+    """True for an endpoint wrapped by ``require_admin`` (how tests find every admin route)."""
+    return getattr(endpoint, _GUARD_MARK, False) is True

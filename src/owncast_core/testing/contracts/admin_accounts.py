@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from owncast_core.domain.admin_accounts import AdminAccount
+from owncast_core.domain.admin_accounts import AdminAccount, AdminRole
 from owncast_core.errors import NotFoundError, ValidationError
 from owncast_core.ports.admin_accounts import AdminAccountRepository
 
@@ -17,8 +17,9 @@ RepositoryFactory = Callable[[], Awaitable[AdminAccountRepository]]
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
-def account(name: str, password_hash: str = "hash-1", created_at: datetime = T0) -> AdminAccount:
-    return AdminAccount(username=name, password_hash=password_hash, created_at=created_at)
+def account(name: str, password_hash: str = "hash-1", created_at: datetime = T0,
+            role: AdminRole = AdminRole.ADMIN) -> AdminAccount:
+    return AdminAccount(username=name, password_hash=password_hash, created_at=created_at, role=role)
 
 
 class AdminAccountRepositoryContract:
@@ -85,6 +86,31 @@ class AdminAccountRepositoryContract:
         with pytest.raises(NotFoundError):
             await repository.record_login("nobody", at)
 
+    async def test_the_role_is_stored_as_given(self, repository: AdminAccountRepository) -> None:
+        await repository.create(account("mod", role=AdminRole.MODERATOR))
+        await repository.create(account("boss"))
+        got = await repository.get("mod")
+        assert got is not None and got.role is AdminRole.MODERATOR
+        assert [(a.username, a.role) for a in await repository.list()] == [
+            ("boss", AdminRole.ADMIN), ("mod", AdminRole.MODERATOR)]
+
+    async def test_set_role_changes_the_role_only(self, repository: AdminAccountRepository) -> None:
+        at = T0 + timedelta(minutes=5)
+        await repository.create(account("alice", "h"))
+        await repository.record_login("alice", at)
+        await repository.set_role("ALICE", AdminRole.MODERATOR)
+        assert await repository.get("alice") == AdminAccount("alice", "h", T0, at, AdminRole.MODERATOR)
+        await repository.set_role("alice", AdminRole.ADMIN)
+        assert await repository.get("alice") == AdminAccount("alice", "h", T0, at, AdminRole.ADMIN)
+        await repository.set_password_hash("alice", "h2")  # other updates keep the role
+        await repository.set_role("alice", AdminRole.MODERATOR)
+        await repository.record_login("alice", at + timedelta(minutes=1))
+        got = await repository.get("alice")
+        assert got is not None and got.role is AdminRole.MODERATOR and got.password_hash == "h2"
+        with pytest.raises(NotFoundError):
+            await repository.set_role("nobody", AdminRole.ADMIN)
+        assert [a.username for a in await repository.list()] == ["alice"]
+
     async def test_concurrent_creates_of_one_name_store_one(self, repository: AdminAccountRepository) -> None:
         results = await asyncio.gather(*(repository.create(account("dave", f"h{i}")) for i in range(10)),
                                        return_exceptions=True)
@@ -96,5 +122,14 @@ class AdminAccountRepositoryContract:
         first = await make_repository()
         await first.create(account("alice", "h", T0))
         await first.record_login("alice", T0 + timedelta(minutes=1))
+        await first.create(account("bob", "hb", T0, AdminRole.MODERATOR))
+        await first.create(account("carol", "hc", T0, AdminRole.MODERATOR))
+        await first.set_role("carol", AdminRole.ADMIN)
         second = await make_repository()
         assert await second.get("alice") == AdminAccount("alice", "h", T0, T0 + timedelta(minutes=1))
+        assert await second.get("bob") == AdminAccount("bob", "hb", T0, None, AdminRole.MODERATOR)
+        assert await second.get("carol") == AdminAccount("carol", "hc", T0, None, AdminRole.ADMIN)
+        await second.set_role("alice", AdminRole.MODERATOR)
+        third = await make_repository()
+        got = await third.get("alice")
+        assert got is not None and got.role is AdminRole.MODERATOR
