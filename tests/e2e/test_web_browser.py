@@ -417,10 +417,21 @@ def test_admin_accounts_page_manages_accounts_and_shows_the_audit(browser: Any, 
     accounts.get_by_role("button", name="Create account").click()
     page.locator(".save-status.error", has_text="at least 8 characters").wait_for(timeout=10_000)
     page.fill("#admin-new-password", "zoes password")
+    assert page.input_value("#admin-new-role") == "moderator"  # the least a new account can do, shown
     accounts.get_by_role("button", name="Create account").click()
     accounts.locator("td", has_text="zoe").wait_for(timeout=10_000)
     recent = page.locator(".card", has=page.locator("h2", has_text="Recent changes"))
     recent.locator("code", has_text="POST /api/admin/accounts/create").wait_for(timeout=10_000)
+    listing = httpx.get(owncast.url + "/api/admin/accounts", auth=ADMIN_AUTH, timeout=5).json()
+    assert [(a["username"], a["role"]) for a in listing] == [("zoe", "moderator")]
+    # Zoe becomes an admin through the role menu of her row
+    assert page.input_value("select[aria-label='Role of zoe']") == "moderator"
+    page.select_option("select[aria-label='Role of zoe']", "admin")
+    page.locator(".save-status.ok", has_text="Role changed").wait_for(timeout=10_000)
+    recent.locator("code", has_text="POST /api/admin/accounts/role").wait_for(timeout=10_000)
+    assert page.input_value("select[aria-label='Role of zoe']") == "admin"
+    listing = httpx.get(owncast.url + "/api/admin/accounts", auth=ADMIN_AUTH, timeout=5).json()
+    assert [(a["username"], a["role"]) for a in listing] == [("zoe", "admin")]
     screenshot(page, "admin-accounts.png")
     assert errors == []
     context.close()
@@ -440,7 +451,57 @@ def test_admin_accounts_page_manages_accounts_and_shows_the_audit(browser: Any, 
     zoe.close()
     audit = httpx.get(owncast.url + "/api/admin/audit", auth=("zoe", "zoes new password"), timeout=5).json()
     assert [(e["admin"], e["path"]) for e in audit] == [
-        ("zoe", "/api/admin/accounts/password"), ("admin", "/api/admin/accounts/create")]
+        ("zoe", "/api/admin/accounts/password"), ("admin", "/api/admin/accounts/role"),
+        ("admin", "/api/admin/accounts/create")]
+
+
+def test_a_moderator_sees_the_dashboard_and_chat_moderation_only(browser: Any, owncast: Any) -> None:
+    """A moderator account's admin app: two pages, nothing it would be refused, and moderation
+    that works (and is audited under its name)."""
+    made = httpx.post(owncast.url + "/api/admin/accounts/create", auth=ADMIN_AUTH, timeout=10,
+                      json={"username": "mia", "password": "mias password", "role": "moderator"})
+    assert made.status_code == 200, made.text
+    context = browser.new_context(viewport=DESKTOP, http_credentials={"username": "mia", "password": "mias password"})
+    page = context.new_page()
+    errors: list[str] = []
+    refused: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status in (401, 403) else None)
+
+    page.goto(owncast.url + "/admin/")
+    page.wait_for_selector("#page[data-ready='/']")
+    assert page.eval_on_selector_all("#nav a", "as => as.map(a => a.textContent)") == ["Dashboard", "Moderation"]
+    assert page.inner_text("#signed-in") == "mia \u00b7 moderator"
+    assert page.inner_text(".stats .stat >> nth=0") == "State\nOffline"
+    titles = page.locator(".admin-page .card h2").all_inner_texts()
+    assert titles == ["Stream title", "Broadcaster", "Stream health", "Output"]
+
+    # a config page asked for by address: the dashboard instead, and the address says so
+    for hidden in ("#/general", "#/keys", "#/admins"):
+        page.goto(owncast.url + "/admin/" + hidden)
+        page.wait_for_function("() => location.hash === '#/'", timeout=10_000)
+        page.wait_for_selector("#page[data-ready='/']")
+        assert page.inner_text(".admin-page h1") == "Dashboard"
+
+    page.goto(owncast.url + "/admin/#/moderation")
+    page.wait_for_selector("#page[data-ready='/moderation']")
+    page.wait_for_load_state("networkidle")
+    bans = page.locator(".card", has=page.locator("h2", has_text="IP bans"))
+    bans.locator("text=No IP bans.").wait_for(timeout=10_000)
+    assert page.locator(".admin-page .card h2").all_inner_texts() == [
+        "Messages", "Connected users", "Banned users", "Moderators", "IP bans"]  # no custom emoji
+    assert page.eval_on_selector_all(".admin-page .error", "nodes => nodes.map(n => n.textContent)") == []
+    page.fill("input[aria-label='IP address to ban']", "203.0.113.77")
+    bans.get_by_role("button", name="Ban address").click()
+    bans.locator("td", has_text="203.0.113.77").wait_for(timeout=10_000)
+    screenshot(page, "admin-moderator.png")
+    assert refused == [] and errors == []
+    context.close()
+
+    audit = httpx.get(owncast.url + "/api/admin/audit", auth=ADMIN_AUTH, timeout=5).json()
+    assert [(e["admin"], e["method"], e["path"], e["status"]) for e in audit] == [
+        ("mia", "POST", "/api/admin/chat/users/ipbans/create", 200),
+        ("admin", "POST", "/api/admin/accounts/create", 200)]
 
 
 def test_admin_pages_refuse_without_credentials(browser: Any, owncast: Any) -> None:
@@ -472,8 +533,9 @@ def test_every_admin_page_renders_from_the_admin_api(browser: Any, owncast: Any)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(owncast.url + "/admin/")
+    page.wait_for_selector("#page[data-ready='/']")  # the nav follows the role /api/admin/me tells
     links = page.eval_on_selector_all("#nav a", "as => as.map(a => [a.getAttribute('href'), a.textContent])")
-    assert len(links) >= 12
+    assert len(links) >= 12 and ["#/admins", "Admins"] in links
     for href, title in links:
         page.goto(owncast.url + "/admin/" + href)
         page.wait_for_selector(f"#page[data-ready='{href.removeprefix('#')}']", timeout=10_000)

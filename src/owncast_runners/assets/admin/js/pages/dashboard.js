@@ -1,5 +1,6 @@
 // Dashboard: live state, viewers and peaks, the broadcaster's stream, stream health, output
-// variants, viewers over time and hardware usage; refreshed every 10 seconds.
+// variants, viewers over time and hardware usage; refreshed every 10 seconds. A moderator gets
+// what /api/admin/status tells (the only dashboard route its role may use) and no Disconnect.
 import { el, clear } from '/js/dom.js';
 import { getJSON } from '/js/api.js';
 import { automaticName, button, card, table, when } from '../forms.js';
@@ -63,6 +64,25 @@ function playback(metrics) {
     lineChart(metrics.qualityVariantChanges, { label: 'Quality changes' }));
 }
 
+/** The cards every role gets: the numbers, the title, the broadcaster (with `extra` below it). */
+function summary(status, extra = null) {
+  return [
+    el('div', { class: 'stats' },
+      stat('State', status.online ? 'LIVE' : 'Offline'),
+      stat('Viewers', status.viewerCount),
+      stat('Session peak', status.sessionPeakViewerCount),
+      stat('All-time peak', status.overallPeakViewerCount),
+      stat('Version', status.versionNumber)),
+    card('Stream title', el('p', {}, status.streamTitle || '(none)')),
+    card('Broadcaster', broadcaster(status), extra),
+  ];
+}
+
+async function loadForModerator(root) {
+  const status = await getJSON('/api/admin/status');
+  clear(root, summary(status), card('Stream health', health(status)), card('Output', variants(status)));
+}
+
 async function load(root) {
   const dayAgo = Math.floor(Date.now() / 1000) - 24 * 3600;
   const [status, hardware, viewers, watching, metrics] = await Promise.all([
@@ -72,19 +92,12 @@ async function load(root) {
     getJSON('/api/admin/viewers').catch(() => []),
     getJSON('/api/admin/metrics/video').catch(() => ({})),
   ]);
+  const disconnect = status.broadcaster ? button('Disconnect the stream', async () => {
+    if (window.confirm('Disconnect the broadcaster?')) await getJSON('/api/admin/disconnect').catch(() => {});
+    load(root);
+  }, 'danger') : null;
   clear(root,
-    el('div', { class: 'stats' },
-      stat('State', status.online ? 'LIVE' : 'Offline'),
-      stat('Viewers', status.viewerCount),
-      stat('Session peak', status.sessionPeakViewerCount),
-      stat('All-time peak', status.overallPeakViewerCount),
-      stat('Version', status.versionNumber)),
-    card('Stream title', el('p', {}, status.streamTitle || '(none)')),
-    card('Broadcaster', broadcaster(status),
-      status.broadcaster ? button('Disconnect the stream', async () => {
-        if (window.confirm('Disconnect the broadcaster?')) await getJSON('/api/admin/disconnect').catch(() => {});
-        load(root);
-      }, 'danger') : null),
+    summary(status, disconnect),
     card('Stream health', health(status), playback(metrics)),
     card('Output', variants(status)),
     card('Viewers over the last 24 hours', lineChart(viewers, { label: 'Viewers' })),
@@ -95,8 +108,9 @@ async function load(root) {
       lineChart(hardware.disk, { max: 100, unit: '%', label: 'Disk' }))));
 }
 
-export async function render(root) {
-  const tick = () => load(root).catch((error) => clear(root, el('p', { class: 'error' }, error.message)));
+export async function render(root, session = { isAdmin: true }) {
+  const tick = () => (session.isAdmin ? load(root) : loadForModerator(root))
+    .catch((error) => clear(root, el('p', { class: 'error' }, error.message)));
   await tick();
   const timer = setInterval(tick, 10000);
   return () => clearInterval(timer);

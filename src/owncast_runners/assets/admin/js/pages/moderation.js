@@ -1,5 +1,5 @@
 // Moderation: every chat message (hide/show), connected users (ban, moderator), banned users,
-// moderators, IP bans and custom emoji.
+// moderators, IP bans and, for admins, custom emoji (a moderator may not upload or delete them).
 import { el, html } from '/js/dom.js';
 import { getJSON, postJSON } from '/js/api.js';
 import { button, card, refresh, run, statusLine, table, when } from '../forms.js';
@@ -8,7 +8,7 @@ function userName(user) {
   return el('span', { class: `user-color-${user?.displayColor ?? 0}` }, user?.displayName ?? '');
 }
 
-export async function render(root) {
+export async function render(root, session = { isAdmin: true }) {
   const messages = el('div');
   const clients = el('div');
   const disabled = el('div');
@@ -90,11 +90,11 @@ export async function render(root) {
     refresh(disabled, loadDisabled);
     refresh(moderators, loadModerators);
     refresh(bans, loadBans);
-    refresh(emoji, loadEmoji);
+    if (session.isAdmin) refresh(emoji, loadEmoji);
   }
 
   root.append(el('div', { class: 'toolbar' }, button('Refresh', reloadAll), status),
     card('Messages', messages), card('Connected users', clients), card('Banned users', disabled),
-    card('Moderators', moderators), card('IP bans', bans), card('Custom emoji', emoji));
+    card('Moderators', moderators), card('IP bans', bans), session.isAdmin ? card('Custom emoji', emoji) : null);
   reloadAll();
 }
