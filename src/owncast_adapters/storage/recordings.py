@@ -185,6 +185,13 @@ class LocalRecordingStore:
         except OSError as exc:
             raise StorageError(f"cannot delete {directory}: {exc}") from exc
 
+    async def drop_media(self, recording_id: str) -> None:
+        directory = await asyncio.to_thread(self._existing, recording_id)
+        try:
+            await asyncio.to_thread((directory / MEDIA).unlink, missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot delete {directory / MEDIA}: {exc}") from exc
+
     async def media_path(self, recording_id: str) -> str:
         media = self._dir(recording_id) / MEDIA
         if not await asyncio.to_thread(media.is_file):

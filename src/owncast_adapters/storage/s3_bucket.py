@@ -75,6 +75,11 @@ class S3Settings:
         return f"{self.path_prefix}/hls/" if self.path_prefix else "hls/"
 
     @property
+    def recordings_prefix(self) -> str:
+        """The key prefix of archived recordings, beside the HLS one: ``[pathPrefix/]recordings/``."""
+        return f"{self.path_prefix}/recordings/" if self.path_prefix else "recordings/"
+
+    @property
     def public_base(self) -> str:
         return (self.serving_endpoint or f"{self.endpoint.rstrip('/')}/{self.bucket}").rstrip("/")
 
@@ -84,6 +89,33 @@ class S3Settings:
 
     def describe(self) -> str:
         return f"S3 bucket {self.bucket!r} at {self.endpoint}"
+
+
+def s3_client(
+    settings: S3Settings, *, connect_timeout: float, read_timeout: float, max_attempts: int = 1,
+    signature_version: str | None = None,
+) -> contextlib.AbstractAsyncContextManager[Any]:
+    """An aiobotocore S3 client for ``settings`` (enter it to use it; creating it makes no
+    request). ``max_attempts`` 1: no retry inside botocore. ``signature_version`` ``"s3v4"``
+    makes presigned URLs SigV4 ones (botocore's default presigns the legacy way)."""
+    session = aioboto3.Session(
+        aws_access_key_id=settings.access_key or None,
+        aws_secret_access_key=settings.secret or None,
+        region_name=settings.region or "us-east-1",
+    )
+    config = AioConfig(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"total_max_attempts": max_attempts},
+        # Many S3-compatible services reject the newer default checksum headers.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        s3={"addressing_style": "path" if settings.force_path_style else "auto"},
+        signature_version=signature_version,
+    )
+    client: contextlib.AbstractAsyncContextManager[Any] = session.client(
+        "s3", endpoint_url=settings.endpoint, config=config)
+    return client
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,24 +159,10 @@ class Aioboto3Bucket:
         if self._client is not None:
             return
         s = self._settings
-        session = aioboto3.Session(
-            aws_access_key_id=s.access_key or None,
-            aws_secret_access_key=s.secret or None,
-            region_name=s.region or "us-east-1",
-        )
-        config = AioConfig(
-            connect_timeout=self._timeout,
-            read_timeout=self._timeout,
-            retries={"total_max_attempts": 1},
-            # Many S3-compatible services reject the newer default checksum headers.
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-            s3={"addressing_style": "path" if s.force_path_style else "auto"},
-        )
         stack = contextlib.AsyncExitStack()
         try:
             self._client = await stack.enter_async_context(
-                session.client("s3", endpoint_url=s.endpoint, config=config)
+                s3_client(s, connect_timeout=self._timeout, read_timeout=self._timeout)
             )
         except (BotoCoreError, ValueError) as exc:
             await stack.aclose()

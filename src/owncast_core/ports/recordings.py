@@ -2,7 +2,9 @@
 
 ``StreamService`` calls a ``Recorder`` (implemented by ``RecordingService``) when a broadcast
 starts, for each segment of the recorded variant, and when the broadcast ends. The recording
-service keeps recordings in a ``RecordingStore`` (local disk: ``LocalRecordingStore``).
+service keeps recordings in a ``RecordingStore`` (local disk: ``LocalRecordingStore``) and, when
+video storage is S3, moves each finished MP4 to a ``RecordingArchive`` (``S3RecordingArchive``;
+``LocalRecordingArchive`` is the no-op used with local video storage).
 """
 
 from __future__ import annotations
@@ -78,6 +80,12 @@ class RecordingStore(Protocol):
         """Remove the recording's files and entry (``NotFoundError`` if unknown)."""
         ...
 
+    async def drop_media(self, recording_id: str) -> None:
+        """Remove the finished file but keep the entry (the file was archived elsewhere):
+        ``media_path`` is ``NotFoundError`` afterwards. ``NotFoundError`` for an unknown id;
+        nothing happens when there is no file."""
+        ...
+
     async def media_path(self, recording_id: str) -> str:
         """The local path of the finished file, for download (``NotFoundError`` if there is none)."""
         ...
@@ -89,3 +97,42 @@ class RecordingStore(Protocol):
     def location(self, recording_id: str) -> str:
         """Where the streamer finds this recording (for log lines), e.g. ``data/recordings/<id>/``."""
         ...
+
+
+class RecordingArchive(Protocol):
+    """Where finished recordings are kept off this machine (an S3 bucket), as private objects.
+
+    ``remote`` is ``False`` for the no-op archive used with local video storage: recordings
+    then stay in the ``RecordingStore``, ``upload`` returns ``""`` without doing anything, and
+    ``download_url``/``delete`` raise ``StorageError`` (recordings uploaded while S3 storage was
+    on are out of reach until it is on again). For a remote archive:
+
+    - ``upload(recording_id, path)`` copies the local file at ``path`` (of any size: big files
+      go in parts) and returns the key it is kept under, ``[<prefix>/]recordings/<id>.mp4``
+      (``domain.recordings.archive_key_for``). Uploading the same id again replaces the object.
+      ``ValidationError`` for a bad id; ``StorageError`` when the file cannot be read or the
+      archive refuses or does not answer (then nothing is kept under the key, or the previous
+      object is).
+    - ``download_url(key, filename, expires_seconds)`` is a URL anyone holding it can GET the
+      object from for ``expires_seconds`` seconds, answered as ``video/mp4`` with
+      ``Content-Disposition: attachment; filename="<filename>"`` (``filename`` is ASCII, as
+      ``domain.recordings.download_name`` makes it). ``NotFoundError`` when nothing is kept
+      under ``key``.
+    - ``delete(key)`` removes the object; deleting one that is not there is not an error.
+    - ``describe()`` names the archive for log lines ("S3 bucket 'b' at https://...").
+
+    Keys other than ``domain.recordings.check_archive_key`` accepts are ``ValidationError``
+    for ``download_url`` and ``delete``. Every method may be called on a fresh instance (the
+    container makes one per use from the current settings): nothing is held between calls.
+    """
+
+    @property
+    def remote(self) -> bool: ...
+
+    def describe(self) -> str: ...
+
+    async def upload(self, recording_id: str, path: str) -> str: ...
+
+    async def download_url(self, key: str, *, filename: str, expires_seconds: int) -> str: ...
+
+    async def delete(self, key: str) -> None: ...

@@ -41,7 +41,14 @@ from owncast_core.domain.notifications import (
     VapidKeys,
     b64url_encode,
 )
-from owncast_core.domain.recordings import MediaInfo, Recording, check_recording_id, is_recording_id
+from owncast_core.domain.recordings import (
+    MediaInfo,
+    Recording,
+    archive_key_for,
+    check_archive_key,
+    check_recording_id,
+    is_recording_id,
+)
 from owncast_core.domain.stats import GAUGES, HardwareSample, TimestampedValue
 from owncast_core.domain.stream import TranscodeJob
 from owncast_core.domain.webhooks import Webhook
@@ -1303,6 +1310,10 @@ class InMemoryRecordingStore:
         for table in (self.entries, self.streams, self.appends, self.media, self._durations):
             table.pop(recording_id, None)
 
+    async def drop_media(self, recording_id: str) -> None:
+        self._known(recording_id)
+        self.media.pop(recording_id, None)
+
     async def media_path(self, recording_id: str) -> str:
         self._known(recording_id)
         if recording_id not in self.media:
@@ -1314,6 +1325,64 @@ class InMemoryRecordingStore:
 
     def location(self, recording_id: str) -> str:
         return f"memory/recordings/{recording_id}/"
+
+
+class InMemoryRecordingArchive:
+    """A remote ``RecordingArchive`` in memory: ``objects`` maps keys to bytes. ``upload`` reads
+    the file through ``read`` (``InMemoryRecordingStore.media`` by path, say; default: the local
+    file). ``download_url`` gives ``memory://archive/<key>?filename=..&expires=..`` and ``fetch``
+    answers such a URL (``None`` once the object is gone). Faults: ``upload_error``,
+    ``delete_error``. ``uploads`` counts the uploads per id."""
+
+    def __init__(self, *, prefix: str = "", read: Callable[[str], bytes] | None = None) -> None:
+        self.objects: dict[str, bytes] = {}
+        self.uploads: dict[str, int] = {}
+        self.upload_error: Exception | None = None
+        self.delete_error: Exception | None = None
+        self._prefix = prefix
+        self._read = read or _read_local_file
+
+    @property
+    def remote(self) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return "the in-memory archive"
+
+    async def upload(self, recording_id: str, path: str) -> str:
+        key = archive_key_for(recording_id, self._prefix)
+        if self.upload_error is not None:
+            raise self.upload_error
+        try:
+            data = self._read(path)
+        except (OSError, KeyError) as exc:
+            raise StorageError(f"cannot read {path}: {exc}") from exc
+        self.objects[key] = data
+        self.uploads[recording_id] = self.uploads.get(recording_id, 0) + 1
+        return key
+
+    async def download_url(self, key: str, *, filename: str, expires_seconds: int) -> str:
+        if check_archive_key(key) not in self.objects:
+            raise NotFoundError(f"nothing archived under {key}")
+        return f"memory://archive/{key}?filename={filename}&expires={expires_seconds}"
+
+    async def delete(self, key: str) -> None:
+        check_archive_key(key)
+        if self.delete_error is not None:
+            raise self.delete_error
+        self.objects.pop(key, None)
+
+    def fetch(self, url: str) -> bytes | None:
+        """What a GET of a ``download_url`` URL answers (``None``: not found)."""
+        prefix = "memory://archive/"
+        if not url.startswith(prefix):
+            return None
+        return self.objects.get(url[len(prefix):].split("?", 1)[0])
+
+
+def _read_local_file(path: str) -> bytes:
+    with open(path, "rb") as source:
+        return source.read()
 
 
 class InMemoryRecorder:

@@ -95,9 +95,11 @@ class RecordingStoreContract:
         store = recording_env.store
         await store.create(_recording())
         done = replace(_recording(), status=RecordingStatus.READY, ended_at=T0 + timedelta(minutes=12),
-                       duration_seconds=720.5, size_bytes=123456, title="Renamed \u2603 <b>")
+                       duration_seconds=720.5, size_bytes=123456, title="Renamed \u2603 <b>",
+                       archive_key="live/recordings/20260101-120000-abc.mp4")
         await store.save(done)
         assert await store.get(done.id) == done
+        assert await recording_env.reopen().get(done.id) == done
 
     async def test_segments_become_one_playable_file(self, recording_env: RecordingEnv) -> None:
         store = recording_env.store
@@ -146,6 +148,22 @@ class RecordingStoreContract:
                 await call("20260101-120000-abc")
         assert [r.id for r in await store.list()] == ["other"]
         assert [r.id for r in await recording_env.reopen().list()] == ["other"]
+
+    async def test_drop_media_keeps_the_entry(self, recording_env: RecordingEnv) -> None:
+        store = recording_env.store
+        await store.create(_recording())
+        await _record_all(recording_env, "20260101-120000-abc")
+        await store.finalize("20260101-120000-abc")
+        await store.drop_media("20260101-120000-abc")
+        with pytest.raises(NotFoundError):
+            await store.media_path("20260101-120000-abc")
+        await store.drop_media("20260101-120000-abc")  # nothing left to drop: not an error
+        assert [r.id for r in await recording_env.reopen().list()] == ["20260101-120000-abc"]
+        for bad in ("nope", *HOSTILE_IDS):
+            with pytest.raises(NotFoundError):
+                await store.drop_media(bad)
+        await store.delete("20260101-120000-abc")
+        assert await store.list() == []
 
     async def test_read_segment_of_a_missing_file_fails(self, recording_env: RecordingEnv) -> None:
         with pytest.raises(StorageError):
