@@ -43,9 +43,11 @@ from owncast_adapters.sqlite.webhook_repository import SqliteWebhookRepository
 from owncast_adapters.storage.emoji import LocalEmojiStore
 from owncast_adapters.storage.local import LocalVideoStorage
 from owncast_adapters.storage.logo import LocalLogoStore
+from owncast_adapters.storage.recording_archive import LocalRecordingArchive
 from owncast_adapters.storage.recordings import LocalRecordingStore
 from owncast_adapters.storage.s3 import S3VideoStorage
 from owncast_adapters.storage.s3_bucket import S3Settings
+from owncast_adapters.storage.s3_recordings import S3RecordingArchive
 from owncast_adapters.system import RandomIds, SystemClock
 from owncast_adapters.timers import AsyncioScheduler
 from owncast_adapters.video.rtmp import RtmpServer
@@ -187,7 +189,17 @@ class Container(containers.DeclarativeContainer):
     viewers = providers.Singleton(ViewerService, clock=clock)
     # recordings of broadcasts (ours: Owncast has none), off until the admin enables them
     recording_store = providers.Singleton(LocalRecordingStore, root=settings.provided.recordings_dir)
-    recordings = providers.Singleton(RecordingService, store=recording_store, config=config, clock=clock, ids=ids)
+    # where finished recordings go: nowhere else with local video storage, the bucket with S3
+    recording_archive = providers.Selector(
+        providers.Callable(storage_kind, config),
+        local=providers.Singleton(LocalRecordingArchive),
+        s3=providers.Factory(S3RecordingArchive, settings=providers.Callable(s3_settings, config)),
+    )
+    recordings_scheduler = providers.Singleton(AsyncioScheduler)  # the hourly retention/upload pass
+    recordings = providers.Singleton(
+        RecordingService, store=recording_store, config=config, clock=clock, ids=ids,
+        scheduler=recordings_scheduler, archive=recording_archive.provider,
+    )
     stream = providers.Singleton(
         StreamService,
         config=config,

@@ -37,7 +37,7 @@ PEAKS_SAVE_SECONDS = 60.0
 VIEWER_SAMPLE_SECONDS = 120.0
 HARDWARE_SAMPLE_SECONDS = 60.0
 PLAYBACK_COLLECT_SECONDS = 60.0
-RECORDING_SAVE_WAIT_SECONDS = 15.0  # at shutdown; a recording not saved by then is finished at the next start
+RECORDING_SAVE_WAIT_SECONDS = 15.0  # at shutdown; a recording not saved (uploaded) by then is at the next start
 
 
 class OwncastServer:
@@ -142,6 +142,8 @@ class OwncastServer:
             await c.recordings().close(timeout=RECORDING_SAVE_WAIT_SECONDS)
         except Exception:
             log.exception("could not finish saving the recording")
+        with contextlib.suppress(Exception):
+            await c.recordings_scheduler().close()
         try:
             await c.chat().close()  # persist every chat message clients saw
         except Exception:

@@ -3,16 +3,20 @@ recording appears in the admin API, downloads as an MP4 ffprobe reads, and is de
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from owncast_adapters.storage.recordings import LocalRecordingStore
 from owncast_core.domain.config import Keys
+from owncast_core.domain.recordings import Recording, RecordingStatus
 
 pytestmark = pytest.mark.integration
 ADMIN = ("admin", "abc123")
@@ -38,17 +42,37 @@ def stream_once(server: Any, publish: Any, seconds: float) -> None:
     server.wait_for(online=False, timeout=30)
 
 
+def seed_old_recording(data_dir: Path, recording_id: str, days_ago: int) -> None:
+    """A finished recording of ``days_ago`` days ago on the server's disk (its file a stub)."""
+    async def seed() -> None:
+        store = LocalRecordingStore(root=data_dir / "recordings")
+        started = datetime.now(UTC) - timedelta(days=days_ago)
+        await store.create(Recording(id=recording_id, title="Old show", started_at=started))
+        await store.save(Recording(id=recording_id, title="Old show", started_at=started,
+                                   status=RecordingStatus.READY, size_bytes=1000))
+
+    asyncio.run(seed())
+
+
 def test_a_broadcast_is_recorded_downloaded_and_deleted(make_owncast: Any, publish: Any, tmp_path: Path) -> None:
     server = make_owncast()
     server.configure({Keys.RECORDINGS_ENABLED: True, Keys.STREAM_TITLE: "E2E show"}).start()
+    # retention set while running: the old recording goes once this broadcast's recording is saved
+    seed_old_recording(server.data_dir, "20200101-000000-old", days_ago=40)
+    answer = httpx.post(server.url + "/api/admin/config/recordings/retention", auth=ADMIN, timeout=10,
+                        json={"value": {"maxAgeDays": 30, "maxTotalGB": 0}})
+    assert answer.status_code == 200
+    assert [r["id"] for r in recordings(server)] == ["20200101-000000-old"]
     stream_once(server, publish, STREAM_SECONDS)
 
     deadline = time.monotonic() + 60
-    while not (listing := recordings(server)) or listing[0]["status"] != "ready":
+    while (listing := recordings(server))[0]["status"] != "ready" or len(listing) != 1:
         assert time.monotonic() < deadline, f"{listing}\n{server.log()[-3000:]}"
-        assert not listing or listing[0]["status"] in ("recording", "processing"), listing
+        assert listing[0]["status"] in ("recording", "processing", "ready"), listing
         time.sleep(0.3)
     (entry,) = listing
+    assert "recording \"Old show\" (" in server.log() and "1 KB) deleted: older than 30 days" in server.log()
+    assert not (server.data_dir / "recordings" / "20200101-000000-old").exists()
     assert entry["title"] == "E2E show"
     assert abs(entry["durationSeconds"] - STREAM_SECONDS) < 3, entry
     folder = server.data_dir / "recordings" / entry["id"]

@@ -1126,6 +1126,21 @@ def test_admin_recordings_page_toggles_lists_and_deletes(browser: Any, make_ownc
     page.locator(".setting", has=toggle).locator(".save-status.ok").wait_for(timeout=10_000)
     config = httpx.get(server.url + "/api/admin/serverconfig", auth=ADMIN_AUTH, timeout=5).json()
     assert config["recordingsEnabled"] is True
+
+    retention = page.locator(".recordings-retention")
+    days, size = retention.get_by_label("Delete recordings older than (days)"), retention.get_by_label(
+        "Keep at most (GB in total)")
+    assert (days.input_value(), size.input_value()) == ("0", "0")
+    days.fill("-3")
+    retention.get_by_role("button", name="Save").click()
+    retention.locator(".save-status.error").wait_for(timeout=10_000)
+    assert retention.locator(".save-status").inner_text() == "maxAgeDays must not be negative (0 = no limit)"
+    days.fill("30")
+    size.fill("2.5")
+    retention.get_by_role("button", name="Save").click()
+    retention.locator(".save-status.ok").wait_for(timeout=10_000)
+    config = httpx.get(server.url + "/api/admin/serverconfig", auth=ADMIN_AUTH, timeout=5).json()
+    assert config["recordingsRetention"] == {"maxAgeDays": 30, "maxTotalGB": 2.5}
     screenshot(page, "admin-recordings.png")
 
     page.once("dialog", lambda dialog: dialog.dismiss())

@@ -160,6 +160,7 @@ async def test_fresh_database_server_config_is_owncasts_default(owncast: Running
         "streamKeyOverridden": False,
         "hideViewerCount": False,
         "recordingsEnabled": False,  # ours (Owncast has no recordings): off by default
+        "recordingsRetention": {"maxAgeDays": 0, "maxTotalGB": 0},  # kept forever by default
     }
     assert doc["instanceDetails"]["extraPageContent"].startswith("# Welcome to Owncast!")
 

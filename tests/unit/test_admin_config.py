@@ -99,6 +99,11 @@ ROUND_TRIPS: list[tuple[str, Any, str, Any, list[Any]]] = [
     ("directoryenabled", True, "yp.enabled", True, ["yes"]),
     ("hideviewercount", True, "hideViewerCount", True, [0]),
     ("recordings/enabled", True, "recordingsEnabled", True, ["yes", 1, None]),
+    ("recordings/retention", {"maxAgeDays": 30, "maxTotalGB": 50.5}, "recordingsRetention",
+     {"maxAgeDays": 30, "maxTotalGB": 50.5},
+     [None, 30, [30, 50], "30", {"maxAgeDays": -1}, {"maxAgeDays": "30"}, {"maxAgeDays": True},
+      {"maxAgeDays": 1.5}, {"maxAgeDays": 36501}, {"maxTotalGB": -0.5}, {"maxTotalGB": 1e300},
+      {"maxTotalGB": 0.01}, {"maxTotalGB": None}, {"maxAgeDay": 30}]),  # NaN: over HTTP in test_recordings_retention
     ("disablesearchindexing", True, "disableSearchIndexing", True, ["no"]),
     ("streamkeys", [{"key": "k1", "comment": "one"}, {"key": "k2", "comment": ""}], "streamKeys",
      [{"key": "k1", "comment": "one"}, {"key": "k2", "comment": ""}], [[], None, [{"key": ""}], "abc", [{"key": 5}]]),

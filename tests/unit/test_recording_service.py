@@ -246,8 +246,9 @@ async def test_interrupted_recordings_are_finished_at_start(rig: Rig, caplog: py
 async def test_admin_delete_and_download(rig: Rig) -> None:
     await rig.enable()
     recording_id = await rig.broadcast(1)
-    recording, path = await rig.service.download(recording_id)
-    assert recording.id == recording_id and path.endswith(f"{recording_id}/recording.mp4")
+    found = await rig.service.download(recording_id)
+    assert found.recording.id == recording_id and found.url is None
+    assert found.path is not None and found.path.endswith(f"{recording_id}/recording.mp4")
     for hostile in ("../x", "x" * 200, "r\u00e9c", "", None, 7):
         with pytest.raises(ValidationError):
             await rig.service.delete(hostile)

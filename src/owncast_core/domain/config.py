@@ -91,6 +91,7 @@ class Keys:
     LAST_DISCONNECT_TIME: Final = "last_disconnect_time"
     PEAK_VIEWERS_SAVED_AT: Final = "peak_viewers_saved_at"
     RECORDINGS_ENABLED: Final = "recordings_enabled"  # ours: Owncast has no recordings
+    RECORDINGS_RETENTION: Final = "recordings_retention"  # {"maxAgeDays", "maxTotalGB"}, 0 = no limit
 
 
 DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
@@ -152,6 +153,7 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
         Keys.LAST_DISCONNECT_TIME: None,
         Keys.PEAK_VIEWERS_SAVED_AT: None,
         Keys.RECORDINGS_ENABLED: False,
+        Keys.RECORDINGS_RETENTION: {"maxAgeDays": 0, "maxTotalGB": 0},
     }
 )
 """Owncast v0.2 fresh-install values for every key."""

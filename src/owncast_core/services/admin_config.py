@@ -20,6 +20,7 @@ from typing import Any, Final, Protocol
 from owncast_core.domain import config_rules as rules
 from owncast_core.domain.config import Keys
 from owncast_core.domain.events import ConfigChanged, StreamTitleChanged
+from owncast_core.domain.recordings import parse_retention
 from owncast_core.errors import NotFoundError, ValidationError
 from owncast_core.ports.assets import LogoStore
 from owncast_core.ports.bus import EventBus
@@ -95,6 +96,7 @@ _SIMPLE: Final[Mapping[str, _Setter]] = {
     "federation/livemessage": _Setter(Keys.FEDERATION_GO_LIVE_MESSAGE, rules.parse_string, "message saved"),
     "federation/blockdomains": _Setter(Keys.FEDERATION_BLOCKED_DOMAINS, rules.parse_string_list, "saved"),
     "recordings/enabled": _Setter(Keys.RECORDINGS_ENABLED, rules.parse_bool, "recordings setting updated"),
+    "recordings/retention": _Setter(Keys.RECORDINGS_RETENTION, parse_retention, "recordings retention updated"),
     "notifications/discord": _Setter(Keys.DISCORD_CONFIG, rules.parse_discord,
                                      "updated discord config with provided values"),
     "notifications/browser": _Setter(Keys.BROWSER_PUSH_CONFIG, rules.parse_browser_push,

@@ -18,7 +18,9 @@ from urllib.parse import urlsplit
 
 from owncast_core import __version__
 from owncast_core.domain.config import DEFAULTS, Keys
+from owncast_core.domain.recordings import RetentionPolicy
 from owncast_core.domain.social import with_icons
+from owncast_core.errors import ValidationError
 from owncast_core.ports.page import PageRenderer
 from owncast_core.ports.system import EncoderProbe
 from owncast_core.services.config import ConfigService
@@ -109,6 +111,13 @@ class ConfigViews:
                 del out[optional]
         return out
 
+    def _recordings_retention(self) -> dict[str, Any]:
+        """The stored policy; a damaged stored value reads as no limits (what retention applies)."""
+        try:
+            return RetentionPolicy.parse(self._config.get(Keys.RECORDINGS_RETENTION)).to_json()
+        except ValidationError:
+            return RetentionPolicy().to_json()
+
     def _federation_username(self) -> str:
         return self._config.string(Keys.FEDERATION_USERNAME) or str(DEFAULTS[Keys.FEDERATION_USERNAME])
 
@@ -171,6 +180,7 @@ class ConfigViews:
             "streamKeyOverridden": c.stream_key_overridden,
             "hideViewerCount": c.flag(Keys.HIDE_VIEWER_COUNT),
             "recordingsEnabled": c.flag(Keys.RECORDINGS_ENABLED),  # ours: Owncast has no recordings
+            "recordingsRetention": self._recordings_retention(),
         }
         if not out["socketHostOverride"]:
             del out["socketHostOverride"]

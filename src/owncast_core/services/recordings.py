@@ -16,37 +16,58 @@ routes use to list, download and delete recordings. The rules:
   that produced no segment leaves no recording behind.
 - ``start`` finishes recordings a crash or restart interrupted (``recording``/``processing``
   entries): remuxed if possible, else ``failed``; nothing is silently lost.
+- Retention (``Keys.RECORDINGS_RETENTION``: ``maxAgeDays``, ``maxTotalGB``, 0 = no limit, the
+  default) runs in ``maintain``: after each recording is finished, at ``start`` and every hour
+  (``Scheduler``). The oldest finished recordings are deleted until both limits hold
+  (``domain.recordings.expired_recordings``); one being written, finished or uploaded never
+  is. Each deletion is one log line ("recording "Friday show" (2026-01-01 12:00 UTC, 1.2 GB)
+  deleted: older than 30 days").
+- With a remote ``RecordingArchive`` (S3 video storage), ``maintain`` then uploads every ready
+  recording not uploaded yet, records the key in its entry and only then removes the local MP4.
+  A failed upload keeps the local file, is logged and is tried again at the next pass (the
+  hourly one, or the next start). Downloads of uploaded recordings are short-lived archive URLs;
+  deleting a recording (by the admin or retention) deletes the archived object first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from owncast_core.domain.config import Keys
 from owncast_core.domain.recordings import (
+    DOWNLOAD_URL_SECONDS,
     MIN_FREE_BYTES,
+    Expiry,
     Recording,
+    RecordingDownload,
     RecordingStatus,
+    RetentionPolicy,
     check_recording_id,
     describe_duration,
     describe_size,
+    download_name,
+    expired_recordings,
     new_recording_id,
 )
-from owncast_core.errors import DiskFullError, NotFoundError, ValidationError
+from owncast_core.errors import DiskFullError, NotFoundError, StorageError, ValidationError
 from owncast_core.ports.clock import Clock, IdGenerator
-from owncast_core.ports.recordings import RecordingStore
+from owncast_core.ports.recordings import RecordingArchive, RecordingStore
+from owncast_core.ports.timers import Scheduler, TimerHandle
 from owncast_core.ports.video import SegmentInfo
 from owncast_core.services.config import ConfigService
 
 _MIB = 1024 * 1024
 MAX_QUEUED_SEGMENTS = 64
 """Segments waiting for the writer; one more and the disk is too slow: recording stops."""
+MAINTENANCE_SECONDS = 3600.0
+"""How often retention and pending uploads run besides after each recording and at start."""
 
 
 @dataclass(slots=True)
@@ -71,29 +92,49 @@ class RecordingService:
         config: ConfigService,
         clock: Clock,
         ids: IdGenerator,
+        scheduler: Scheduler | None = None,
+        archive: Callable[[], RecordingArchive] | None = None,
+        maintenance_interval: float = MAINTENANCE_SECONDS,
         min_free_bytes: int = MIN_FREE_BYTES,
         max_queued_segments: int = MAX_QUEUED_SEGMENTS,
         logger: logging.Logger | None = None,
     ) -> None:
+        """``scheduler`` runs the hourly maintenance pass (none: only after recordings and at
+        start); ``archive`` gives the ``RecordingArchive`` of the current video storage (none:
+        recordings stay local)."""
         self._store = store
         self._config = config
         self._clock = clock
         self._ids = ids
+        self._scheduler = scheduler
+        self._archive = archive
+        self._interval = maintenance_interval
         self._min_free = min_free_bytes
         self._max_queued = max_queued_segments
         self._log = logger or logging.getLogger("owncast.recordings")
         self._active: _Active | None = None
-        self._busy: set[str] = set()  # ids being written or finished: not deletable
+        self._busy: set[str] = set()  # ids being written, finished or uploaded: not deletable
         self._tasks: set[asyncio.Task[None]] = set()
+        self._maintenance = asyncio.Lock()
+        self._timer: TimerHandle | None = None
+        self._closed = False
 
     # lifecycle ---------------------------------------------------------------------------------
     def start(self) -> None:
-        """Finish, in the background, recordings a crash or restart interrupted."""
-        self._spawn(self._recover(), "recordings-recover")
+        """In the background: finish recordings a crash or restart interrupted, then one
+        ``maintain`` pass; then a pass every ``maintenance_interval`` seconds until ``close``."""
+        self._closed = False
+        self._spawn(self._startup(), "recordings-start")
+        self._arm()
 
     async def close(self, timeout: float = 60.0) -> None:
-        """Wait (at most ``timeout`` seconds) for recordings being finished; one left unfinished
-        stays ``processing`` and is finished at the next ``start``."""
+        """Stop the hourly pass and wait (at most ``timeout`` seconds) for recordings being
+        finished or uploaded; one left unfinished stays ``processing`` and is finished at the
+        next ``start``, an upload cut short is tried again then."""
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         pending = [task for task in self._tasks if not task.done()]
         if not pending:
             return
@@ -179,22 +220,155 @@ class RecordingService:
         """``ValidationError`` for a malformed id, ``NotFoundError`` for an unknown one."""
         return await self._store.get(check_recording_id(recording_id))
 
-    async def download(self, recording_id: object) -> tuple[Recording, str]:
-        """The recording and the local path of its MP4; ``NotFoundError`` unless it is ready."""
+    async def download(self, recording_id: object) -> RecordingDownload:
+        """Where to get the MP4: the local path, or for an uploaded recording a URL valid for
+        ``DOWNLOAD_URL_SECONDS``. ``NotFoundError`` unless it is ready (or its archived object
+        is gone); ``StorageError`` when the archive cannot be reached."""
         recording = await self.get(recording_id)
         if recording.status is not RecordingStatus.READY:
             raise NotFoundError(f"recording {recording.id} is {recording.status.value}, not ready")
-        return recording, await self._store.media_path(recording.id)
+        if recording.archive_key:
+            url = await self._archive_of(recording).download_url(
+                recording.archive_key, filename=download_name(recording), expires_seconds=DOWNLOAD_URL_SECONDS)
+            return RecordingDownload(recording, url=url)
+        return RecordingDownload(recording, path=await self._store.media_path(recording.id))
 
     async def delete(self, recording_id: object) -> Recording:
-        """Delete a recording's files and entry. ``ValidationError`` for a malformed id or one
-        still being recorded or saved; ``NotFoundError`` for an unknown one."""
+        """Delete a recording's files, archived object and entry. ``ValidationError`` for a
+        malformed id or one still being recorded, saved or uploaded; ``NotFoundError`` for an
+        unknown one; ``StorageError`` when a file or the archived object cannot be deleted
+        (the entry is then kept, so nothing is left behind unlisted)."""
         recording = await self.get(recording_id)
         if recording.id in self._busy:
             raise ValidationError("this recording is still being recorded or saved")
-        await self._store.delete(recording.id)
+        await self._remove(recording)
         self._log.info("recording deleted: %s", self._store.location(recording.id))
         return recording
+
+    # retention and archive ---------------------------------------------------------------------
+    def retention(self) -> RetentionPolicy:
+        """The retention policy now (no limits when the stored value is damaged, with a warning)."""
+        stored = self._config.get(Keys.RECORDINGS_RETENTION)
+        try:
+            return RetentionPolicy.parse(stored)
+        except ValidationError as exc:
+            self._log.warning("ignoring the damaged recordings retention setting %r: %s", stored, exc)
+            return RetentionPolicy()
+
+    async def maintain(self) -> None:
+        """One pass (never two at once; never raises, failures are logged): retention, then,
+        with a remote archive, uploads of ready recordings not uploaded yet and removal of
+        local copies of uploaded ones."""
+        async with self._maintenance:
+            try:
+                await self._enforce_retention()
+            except Exception as exc:
+                self._log.error("could not apply the recordings retention: %s", exc)
+            try:
+                await self._archive_pending()
+            except Exception as exc:
+                self._log.error("could not upload recordings: %s", exc)
+
+    async def _enforce_retention(self) -> builtins.list[Expiry]:
+        policy = self.retention()
+        if not policy.limited:
+            return []
+        found = await self._store.list()
+        deleted: builtins.list[Expiry] = []
+        for expiry in expired_recordings(found, policy, now=self._clock.now(), protected=self._busy):
+            recording = expiry.recording
+            if recording.id in self._busy:  # started being uploaded or saved meanwhile
+                continue
+            try:
+                await self._remove(recording)
+            except NotFoundError:  # the admin deleted it meanwhile
+                continue
+            except Exception as exc:
+                self._log.error("could not delete the recording %s (%s): %s; trying again within the hour",
+                                recording.id, expiry.reason, exc)
+                continue
+            self._log.info("%s", expiry.describe())
+            deleted.append(expiry)
+        return deleted
+
+    async def _archive_pending(self) -> None:
+        archive = self._remote_archive()
+        if archive is None:
+            return
+        for recording in await self._store.list():
+            if recording.status is not RecordingStatus.READY or recording.id in self._busy:
+                continue
+            if not recording.archive_key:
+                await self._upload(archive, recording)
+                continue
+            try:  # uploaded, but an interruption kept the local copy
+                await self._store.media_path(recording.id)
+            except NotFoundError:
+                continue
+            await self._store.drop_media(recording.id)
+
+    async def _upload(self, archive: RecordingArchive, recording: Recording) -> None:
+        """Upload, record the key, then (only then) remove the local MP4. The recording is busy
+        meanwhile, so neither the admin nor retention deletes it under the upload."""
+        self._busy.add(recording.id)
+        try:
+            try:
+                path = await self._store.media_path(recording.id)
+                key = await archive.upload(recording.id, path)
+                current = await self._store.get(recording.id)
+                await self._store.save(replace(current, archive_key=key))
+            except Exception as exc:
+                self._log.warning("could not upload the recording %s to %s: %s; the local copy is kept and the "
+                                  "upload will be tried again within the hour", recording.id, archive.describe(), exc)
+                return
+            try:
+                await self._store.drop_media(recording.id)
+            except Exception as exc:
+                self._log.warning("recording uploaded to %s as %s, but its local copy could not be removed: %s; "
+                                  "trying again within the hour", archive.describe(), key, exc)
+                return
+        finally:
+            self._busy.discard(recording.id)
+        self._log.info("recording uploaded to %s as %s (%s); the local copy was removed",
+                       archive.describe(), key, describe_size(recording.size_bytes))
+
+    def _remote_archive(self) -> RecordingArchive | None:
+        if self._archive is None:
+            return None
+        try:
+            archive = self._archive()
+        except Exception as exc:  # S3 storage turned on with incomplete settings
+            self._log.warning("recordings stay on this server's disk: the archive is unusable (%s)", exc)
+            return None
+        return archive if archive.remote else None
+
+    def _archive_of(self, recording: Recording) -> RecordingArchive:
+        """The archive holding an uploaded recording (``StorageError`` if none is available)."""
+        if self._archive is None:
+            raise StorageError(f"recording {recording.id} is archived, but no archive is configured")
+        return self._archive()
+
+    async def _remove(self, recording: Recording) -> None:
+        if recording.archive_key:
+            await self._archive_of(recording).delete(recording.archive_key)
+        await self._store.delete(recording.id)
+
+    def _arm(self) -> None:
+        if self._scheduler is None or self._closed:
+            return
+
+        async def tick() -> None:
+            self._timer = None
+            if self._closed:
+                return
+            self._spawn(self.maintain(), "recordings-maintenance")
+            self._arm()
+
+        self._timer = self._scheduler.call_later(self._interval, tick)
+
+    async def _startup(self) -> None:
+        await self._recover()
+        await self.maintain()
 
     # internals ---------------------------------------------------------------------------------
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
@@ -246,6 +420,7 @@ class RecordingService:
             self._log.error("could not save the recording %s: %s", recording.id, exc)
         finally:
             self._busy.discard(recording.id)
+        await self.maintain()
 
     async def _finalize(self, recording: Recording) -> Recording:
         """``processing``, then the store's finalize: ``ready`` with the media's duration and

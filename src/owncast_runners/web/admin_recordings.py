@@ -3,7 +3,9 @@
 - ``GET /api/admin/recordings``: ``[{id, title, startedAt, endedAt, durationSeconds, sizeBytes,
   status}]``, newest first.
 - ``GET /api/admin/recordings/{id}/download``: the MP4 as an attachment (``video/mp4``, HTTP
-  ranges supported by Starlette's ``FileResponse``, so big files stream and downloads resume).
+  ranges supported by Starlette's ``FileResponse``, so big files stream and downloads resume);
+  for a recording uploaded to the S3 bucket, a 302 redirect to a presigned URL valid for five
+  minutes (the bucket answers with the same type and file name).
 - ``POST /api/admin/recordings/delete`` ``{"id": ...}``: deletes the files and the entry.
 
 A malformed id answers 400 ``{"error": "invalid recording id"}``, an unknown one (or one not
@@ -13,7 +15,7 @@ ready for download) 404 ``{"error": ...}``. Every route needs the admin credenti
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from owncast_core.domain.recordings import download_name
@@ -39,12 +41,18 @@ def routes(*, recordings: RecordingService, config: ConfigService) -> list[BaseR
     @guard
     async def download(request: Request) -> Response:
         try:
-            recording, path = await recordings.download(request.path_params["id"])
+            found = await recordings.download(request.path_params["id"])
         except ValidationError as exc:
             return bad_request(str(exc))
         except NotFoundError:
             return not_found("recording not found or not ready")
-        return FileResponse(path, media_type="video/mp4", filename=download_name(recording),
+        except StorageError as exc:
+            return internal_error(f"could not reach the recording: {exc}")
+        if found.url is not None:
+            return RedirectResponse(found.url, status_code=302, headers={"Cache-Control": "no-store"})
+        if found.path is None:
+            return not_found("recording not found or not ready")
+        return FileResponse(found.path, media_type="video/mp4", filename=download_name(found.recording),
                             headers={"Cache-Control": "private, no-cache"})
 
     @guard

@@ -1,8 +1,9 @@
 // Recordings: record each broadcast to an MP4 on this server (off by default), then download or
-// delete them. Titles come from the stream title and are only ever set as text (el()).
+// delete them; retention limits delete the oldest ones. Titles come from the stream title and are
+// only ever set as text (el()).
 import { el, clear } from '/js/dom.js';
 import { getJSON, postJSON } from '/js/api.js';
-import { button, card, run, serverConfig, setting, statusLine, table, when } from '../forms.js';
+import { button, card, objectSetting, run, serverConfig, setting, statusLine, table, when } from '../forms.js';
 
 const STATUS_LABELS = {
   recording: 'Recording…',
@@ -46,7 +47,8 @@ export async function render(root) {
       { label: 'Date', value: (r) => when(r.startedAt) },
       { label: 'Duration', value: (r) => (r.status === 'ready' ? duration(r.durationSeconds) : '') },
       { label: 'Size', value: (r) => (r.status === 'ready' ? size(r.sizeBytes) : '') },
-      { label: 'Status', value: (r) => el('span', { class: `recording-status ${r.status}` }, STATUS_LABELS[r.status] || r.status) },
+      { label: 'Status', value: (r) => el('span', { class: `recording-status ${r.status}` }, STATUS_LABELS[r.status] || r.status,
+        r.archiveKey ? el('span', { class: 'muted', title: r.archiveKey }, ' · in the S3 bucket') : null) },
       { label: '', value: (r) => el('div', { class: 'row-actions' }, downloadLink(r),
         r.status === 'recording' || r.status === 'processing' ? null : button('Delete', () => remove(r), 'danger')) },
     ], recordings, { empty: 'No recordings yet.' }));
@@ -64,12 +66,27 @@ export async function render(root) {
     reload();
   }
 
+  const retention = c.recordingsRetention || { maxAgeDays: 0, maxTotalGB: 0 };
   root.append(
     card('Settings', setting({
       name: 'recordings/enabled', label: 'Record each broadcast', type: 'checkbox', value: c.recordingsEnabled,
-      help: 'Saves the highest quality of every broadcast as an MP4 in data/recordings/ on this server. '
+      help: 'Saves the highest quality of every broadcast as an MP4 in data/recordings/ on this server '
+        + '(with S3 storage, the finished MP4 is then moved to the bucket, under recordings/). '
         + 'Recording stops by itself when less than 1 GiB of disk space is left. Applies from the next broadcast.',
-    })),
+    }),
+    el('div', { class: 'recordings-retention' },
+      el('h3', {}, 'Keep recordings'),
+      objectSetting({
+        name: 'recordings/retention',
+        value: retention,
+        fields: [
+          { key: 'maxAgeDays', label: 'Delete recordings older than (days)', type: 'number' },
+          { key: 'maxTotalGB', label: 'Keep at most (GB in total)', type: 'number' },
+        ],
+        help: '0 means no limit (the default: recordings are kept forever). The oldest recordings are '
+          + 'deleted first, after each broadcast is saved and once an hour, until both limits hold; '
+          + 'a recording being made or saved is never deleted. Deletions are listed in the server logs.',
+      }))),
     card('Saved broadcasts', el('div', { class: 'toolbar' }, status), list),
   );
   await reload();
