@@ -81,9 +81,14 @@ def test_size_limit_deletes_the_oldest_until_the_total_fits() -> None:
     assert expired_recordings(recordings, RetentionPolicy(max_total_gb=9), now=NOW) == []  # exactly at the limit
     just_over = [replace(r, size_bytes=r.size_bytes + (1 if r.id == "c" else 0)) for r in recordings]
     assert gone(expired_recordings(just_over, RetentionPolicy(max_total_gb=9), now=NOW)) == [("a", "total over 9 GB")]
-    # the newest alone over the limit: it goes too, both limits must hold
+    # the newest ready recording alone over the limit: the others go, it stays (a broadcast just
+    # recorded never vanishes for its size); only the age limit can take it
     assert gone(expired_recordings(recordings, RetentionPolicy(max_total_gb=0.5), now=NOW)) == [
-        ("a", "total over 0.5 GB"), ("b", "total over 0.5 GB"), ("c", "total over 0.5 GB")]
+        ("a", "total over 0.5 GB"), ("b", "total over 0.5 GB")]
+    only = [rec("only", days_ago=2, gb=4)]
+    assert expired_recordings(only, RetentionPolicy(max_total_gb=0.5), now=NOW) == []
+    assert gone(expired_recordings(only, RetentionPolicy(max_age_days=1, max_total_gb=0.5), now=NOW)) == [
+        ("only", "older than 1 day")]
 
 
 def test_both_limits_age_first_then_size_on_what_is_left() -> None:
@@ -111,8 +116,11 @@ def test_recordings_in_progress_or_protected_are_never_deleted_but_count() -> No
                   rec("old-ready", days_ago=40, gb=1), rec("recent", days_ago=2, gb=1)]
     policy = RetentionPolicy(max_age_days=30, max_total_gb=12)
     # 17 GB in all; the first three cannot go; the age limit takes old-ready (16 GB left, still
-    # over 12): recent goes too, although it is young
+    # over 12); recent, the newest ready recording, stays although the total is still over
     assert gone(expired_recordings(recordings, policy, now=NOW, protected={"uploading"})) == [
+        ("old-ready", "older than 30 days")]
+    older_recent = [*recordings, rec("newest", days_ago=1, gb=1)]
+    assert gone(expired_recordings(older_recent, policy, now=NOW, protected={"uploading"})) == [
         ("old-ready", "older than 30 days"), ("recent", "total over 12 GB")]
     only_busy = [r for r in recordings if r.id in ("live", "saving", "uploading")]
     assert expired_recordings(only_busy, policy, now=NOW, protected={"uploading"}) == []

@@ -308,7 +308,9 @@ def expired_recordings(
     N days old stays). Then, while the sizes of every recording that stays (protected and
     unfinished ones included) add up to more than ``max_total_gb``, the oldest deletable
     recording with a size goes ("total over N GB"), until the total fits or nothing deletable
-    is left. "Oldest" orders by start time, then id (ids start with the start time).
+    is left, except the newest ready recording: a broadcast just recorded never vanishes
+    because it alone is larger than the limit (the age limit still applies to it). "Oldest"
+    orders by start time, then id (ids start with the start time).
     """
     if not policy.limited:
         return []
@@ -322,10 +324,11 @@ def expired_recordings(
     if policy.max_total_gb > 0:
         total = sum(max(r.size_bytes, 0) for r in order if r.id not in gone)
         reason = f"total over {policy.describe_size_limit()}"
+        newest_ready = next((r.id for r in reversed(order) if r.status is RecordingStatus.READY), None)
         for r in deletable:
             if total <= policy.max_total_bytes:
                 break
-            if r.id not in gone and r.size_bytes > 0:
+            if r.id not in gone and r.size_bytes > 0 and r.id != newest_ready:
                 gone[r.id] = Expiry(r, reason)
                 total -= r.size_bytes
     return [gone[r.id] for r in order if r.id in gone]
