@@ -154,6 +154,8 @@ def test_the_log_line_names_the_recording_its_date_and_size() -> None:
     ({"maxAgeDays": -1}, "maxAgeDays must not be negative"),
     ({"maxAgeDays": 2.5}, "maxAgeDays must be a whole number of days, not 2.5"),
     ({"maxAgeDays": 36501}, "maxAgeDays must be at most 36500 (100 years)"),
+    ({"maxAgeDays": 10**400}, "maxAgeDays must be at most 36500 (100 years)"),  # JSON allows it; no OverflowError
+    ({"maxTotalGB": -(10**400)}, "maxTotalGB must not be negative"),
     ({"maxTotalGB": float("nan")}, "maxTotalGB must be a number of gigabytes"),
     ({"maxTotalGB": float("-inf")}, "maxTotalGB must be a number of gigabytes"),
     ({"maxTotalGB": -0.1}, "maxTotalGB must not be negative"),

@@ -11,13 +11,13 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from owncast_core.domain.geo import is_private_ip
+from owncast_core.domain.numbers import finite_number
 from owncast_core.domain.stream import StreamOutputVariant, latency_level
 from owncast_core.errors import ValidationError
 
@@ -51,9 +51,10 @@ def parse_nonempty_string(value: Any) -> str:
 
 
 def _number(value: Any, message: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    number = finite_number(value)
+    if number is None:
         raise ValidationError(message)
-    return float(value)
+    return number
 
 
 def parse_port(value: Any) -> int:

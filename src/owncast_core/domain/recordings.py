@@ -260,7 +260,10 @@ class RetentionPolicy:
 
 
 def _limit(value: object, name: str, what: str, ceiling: int, ceiling_words: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    # sign and ceiling are compared before any float conversion: an integer too large for a
+    # double (JSON allows 10**400) is "at most ...", not an OverflowError (a 500)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            isinstance(value, float) and not math.isfinite(value)):
         raise ValidationError(f"{name} must be {what} (0 = no limit), not {_shown(value)}")
     if value < 0:
         raise ValidationError(f"{name} must not be negative (0 = no limit)")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from owncast_core.domain.numbers import finite_number
 from owncast_core.domain.timefmt import go_time
 from owncast_core.errors import ValidationError
 
@@ -76,10 +76,10 @@ class PlaybackReport:
             raw = data.get(name, 0)
             if raw is None:
                 raw = 0
-            number = isinstance(raw, (int, float)) and not isinstance(raw, bool)
-            if not number or not math.isfinite(raw) or raw < 0:
+            number = finite_number(raw)
+            if number is None or number < 0:
                 raise ValidationError(f"{name} must be a non-negative number")
-            values[name] = float(raw)
+            values[name] = number
         return cls(values["bandwidth"], values["latency"], values["downloadDuration"], values["errors"],
                    values["qualityVariantChanges"])
 
