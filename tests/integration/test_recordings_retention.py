@@ -76,8 +76,8 @@ async def test_retention_set_through_the_admin_api_deletes_the_oldest(
         url = "/api/admin/config/recordings/retention"
         for body, message in (
             (b'{"value": {"maxAgeDays": -1}}', "maxAgeDays must not be negative (0 = no limit)"),
-            (b'{"value": {"maxAgeDays": "30"}}', "maxAgeDays must be a number of days (0 = no limit), not '30'"),
-            (b'{"value": {"maxTotalGB": NaN}}', "maxTotalGB must be a number of gigabytes (0 = no limit), not nan"),
+            (b'{"value": {"maxAgeDays": "30"}}', "maxAgeDays must be a number of days (0 = no limit), not \"30\""),
+            (b'{"value": {"maxTotalGB": NaN}}', "maxTotalGB must be a number of gigabytes (0 = no limit), not NaN"),
             (b'{"value": {"maxTotalGB": 5e9}}', "maxTotalGB must be at most 1000000 (1 PB); use 0 for no limit"),
             (b'{"value": {"maxAgeDays": 1.5}}', "maxAgeDays must be a whole number of days, not 1.5"),
             (b'{"value": {"days": 3}}',

@@ -6,6 +6,7 @@ into one MP4 per broadcast (``services/recordings.py``). Everything in this modu
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -273,7 +274,11 @@ def _limit(value: object, name: str, what: str, ceiling: int, ceiling_words: str
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
+    """``value`` as the admin sent it, in JSON (``null``, ``true``, ``"30"``), not Python's repr."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
