@@ -490,6 +490,7 @@ def test_a_moderator_sees_the_dashboard_and_chat_moderation_only(browser: Any, o
     bans.locator("text=No IP bans.").wait_for(timeout=10_000)
     assert page.locator(".admin-page .card h2").all_inner_texts() == [
         "Messages", "Connected users", "Banned users", "Moderators", "IP bans"]  # no custom emoji
+    assert "null" not in page.inner_text(".admin-page")  # nor a stray "null" where the emoji card would be
     assert page.eval_on_selector_all(".admin-page .error", "nodes => nodes.map(n => n.textContent)") == []
     page.fill("input[aria-label='IP address to ban']", "203.0.113.77")
     bans.get_by_role("button", name="Ban address").click()

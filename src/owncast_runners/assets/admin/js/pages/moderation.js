@@ -1,6 +1,6 @@
 // Moderation: every chat message (hide/show), connected users (ban, moderator), banned users,
 // moderators, IP bans and, for admins, custom emoji (a moderator may not upload or delete them).
-import { el, html } from '/js/dom.js';
+import { append, el, html } from '/js/dom.js';
 import { getJSON, postJSON } from '/js/api.js';
 import { button, card, refresh, run, statusLine, table, when } from '../forms.js';
 
@@ -93,8 +93,10 @@ export async function render(root, session = { isAdmin: true }) {
     if (session.isAdmin) refresh(emoji, loadEmoji);
   }
 
-  root.append(el('div', { class: 'toolbar' }, button('Refresh', reloadAll), status),
+  // dom.js append skips the null a moderator gets for the emoji card (Element.append would
+  // show it as the text "null")
+  append(root, [el('div', { class: 'toolbar' }, button('Refresh', reloadAll), status),
     card('Messages', messages), card('Connected users', clients), card('Banned users', disabled),
-    card('Moderators', moderators), card('IP bans', bans), session.isAdmin ? card('Custom emoji', emoji) : null);
+    card('Moderators', moderators), card('IP bans', bans), session.isAdmin ? card('Custom emoji', emoji) : null]);
   reloadAll();
 }
