@@ -481,7 +481,7 @@ async def test_an_upload_in_progress_cannot_be_deleted(arig: Rig) -> None:
     arig.archive.upload = slow  # type: ignore[method-assign]
     task = asyncio.create_task(arig.service.maintain())
     await started.wait()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="uploaded"):  # what the admin is told: why not now
         await arig.service.delete("r1")
     gate.set()
     await task

@@ -240,7 +240,7 @@ class RecordingService:
         (the entry is then kept, so nothing is left behind unlisted)."""
         recording = await self.get(recording_id)
         if recording.id in self._busy:
-            raise ValidationError("this recording is still being recorded or saved")
+            raise ValidationError("this recording is still being recorded, saved or uploaded: try again when done")
         await self._remove(recording)
         self._log.info("recording deleted: %s", self._store.location(recording.id))
         return recording
