@@ -26,6 +26,12 @@ class DiskFullError(StorageError):
     """No space left on the device holding the data directory."""
 
 
+class ArchiveUnavailable(StorageError):
+    """What is asked for is kept in an archive that is not reachable with the current settings
+    (S3 storage turned off, or pointed at another bucket): a conflict with the configuration the
+    admin can resolve, not a server failure."""
+
+
 class StreamKeyRejected(OwncastError):
     """A publisher used a stream key that is not configured."""
 

@@ -160,6 +160,18 @@ async def test_with_s3_storage_recordings_are_uploaded_served_by_redirect_and_de
         assert f"recording uploaded to S3 bucket '{bucket}' at {own_moto_s3.endpoint} as {key}" in caplog.text
         entry = (await listing(client))[rid]
         assert (entry["archiveKey"], entry["sizeBytes"], entry["status"]) == (key, len(original), "ready")
+        assert entry["archiveLocation"] == bucket
+
+        # pointed at another bucket, or S3 off: 409 naming the bucket; nothing dropped or stranded
+        other = own_moto_s3.new_bucket()
+        for change in ({**s3, "bucket": other}, {**s3, "enabled": False}):
+            assert (await client.post("/api/admin/config/s3", auth=ADMIN, json={"value": change})).status_code == 200
+            for refused in (await client.get(f"/api/admin/recordings/{rid}/download", auth=ADMIN),
+                            await client.post("/api/admin/recordings/delete", auth=ADMIN, json={"id": rid})):
+                assert refused.status_code == 409, refused.text
+                assert f"recording {rid} is in the S3 bucket '{bucket}', but S3 storage" in refused.json()["error"]
+            assert own_moto_s3.keys(bucket) == [key] and rid in await listing(client)
+        assert (await client.post("/api/admin/config/s3", auth=ADMIN, json={"value": s3})).status_code == 200
 
         redirect = await client.get(f"/api/admin/recordings/{rid}/download", auth=ADMIN)
         assert redirect.status_code == 302 and redirect.headers["cache-control"] == "no-store"

@@ -9,6 +9,7 @@ import logging
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ from owncast_core.domain.recordings import (
     check_archive_key,
     expired_recordings,
 )
-from owncast_core.errors import NotFoundError, StorageError, ValidationError
+from owncast_core.errors import ArchiveUnavailable, NotFoundError, StorageError, ValidationError
 from owncast_core.ports.video import SegmentInfo
 from owncast_core.services.config import ConfigService
 from owncast_core.services.recordings import RecordingService
@@ -437,6 +438,54 @@ async def test_uploaded_recordings_are_deleted_from_the_archive_too(arig: Rig) -
     await arig.retention(days=2)
     await arig.service.maintain()
     assert arig.archive.objects == {} and await arig.ids() == []
+
+
+class SwitchedOff:
+    """The archive the container gives once S3 storage is turned off (not remote)."""
+
+    remote = False
+    location = ""
+
+    def describe(self) -> str:
+        return "this server's disk"
+
+    async def upload(self, recording_id: str, path: str) -> str:
+        return ""
+
+    async def download_url(self, key: str, *, filename: str, expires_seconds: int) -> str:
+        raise AssertionError("never asked for a recording it does not hold")
+
+    async def delete(self, key: str) -> None:
+        raise AssertionError("never asked for a recording it does not hold")
+
+
+async def test_an_uploaded_recording_is_only_looked_for_in_its_own_bucket(
+    arig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    rid = await arig.broadcast()
+    key = f"recordings/{rid}.mp4"
+    assert (await arig.service.get(rid)).archive_location == "memory"
+    uploaded_to = arig.archive
+    arig.archive = InMemoryRecordingArchive(location="another-bucket")
+    with pytest.raises(ArchiveUnavailable, match="is in the S3 bucket 'memory', but S3 storage now uses the bucket "
+                                                 "'another-bucket': point it back to download or delete it"):
+        await arig.service.download(rid)
+    with pytest.raises(ArchiveUnavailable):
+        await arig.service.delete(rid)
+    off: Any = SwitchedOff()
+    arig.archive = off
+    with pytest.raises(ArchiveUnavailable, match="but S3 storage is turned off: turn it on again"):
+        await arig.service.delete(rid)
+    await arig.retention(days=1)
+    arig.clock.advance(86400 * 2)
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        await arig.service.maintain()
+    assert f"retention keeps the recording {rid} (older than 1 day) for now: recording {rid} is in the S3 bucket " \
+        "'memory', but S3 storage is turned off" in " ".join(messages(caplog))
+    assert await arig.ids() == [rid] and list(uploaded_to.objects) == [key]  # nothing dropped, nothing stranded
+    arig.archive = uploaded_to
+    await arig.service.maintain()
+    assert await arig.ids() == [] and uploaded_to.objects == {}
 
 
 async def test_a_local_copy_left_by_an_interruption_is_removed(arig: Rig) -> None:

@@ -20,6 +20,10 @@ class LocalRecordingArchive:
     def describe(self) -> str:
         return "this server's disk"
 
+    @property
+    def location(self) -> str:
+        return ""
+
     async def upload(self, recording_id: str, path: str) -> str:
         return ""
 

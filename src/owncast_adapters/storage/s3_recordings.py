@@ -81,6 +81,11 @@ class S3RecordingArchive:
     def describe(self) -> str:
         return self._settings.describe()
 
+    @property
+    def location(self) -> str:
+        """The bucket's name (not the endpoint: one bucket may be reached through several)."""
+        return self._settings.bucket
+
     def key_for(self, recording_id: str) -> str:
         """``[pathPrefix/]recordings/<id>.mp4`` (``ValidationError`` for a bad id)."""
         return archive_key_for(recording_id, self._settings.path_prefix)

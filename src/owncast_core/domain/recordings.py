@@ -61,6 +61,7 @@ class Recording:
     duration_seconds: float = 0.0
     size_bytes: int = 0
     archive_key: str = ""
+    archive_location: str = ""  # the archive's ``location`` when it was uploaded ("" before it was)
 
     @property
     def finished(self) -> bool:
@@ -69,8 +70,8 @@ class Recording:
 
     def to_json(self) -> dict[str, Any]:
         """The shape of ``GET /api/admin/recordings`` entries (and of the stored metadata).
-        ``archiveKey`` (where the MP4 is kept in the archive, e.g. the S3 bucket) is present only
-        once the recording was uploaded there."""
+        ``archiveKey`` (where the MP4 is kept in the archive) and ``archiveLocation`` (which
+        archive: the S3 bucket's name) are present only once the recording was uploaded there."""
         out: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
@@ -82,6 +83,8 @@ class Recording:
         }
         if self.archive_key:
             out["archiveKey"] = self.archive_key
+        if self.archive_location:
+            out["archiveLocation"] = self.archive_location
         return out
 
     @classmethod
@@ -98,6 +101,7 @@ class Recording:
                 duration_seconds=float(data.get("durationSeconds") or 0.0),
                 size_bytes=int(data.get("sizeBytes") or 0),
                 archive_key=check_archive_key(data["archiveKey"]) if data.get("archiveKey") else "",
+                archive_location=str(data.get("archiveLocation") or ""),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValidationError(f"malformed recording entry: {exc}") from exc

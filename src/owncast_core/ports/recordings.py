@@ -120,6 +120,10 @@ class RecordingArchive(Protocol):
       under ``key``.
     - ``delete(key)`` removes the object; deleting one that is not there is not an error.
     - ``describe()`` names the archive for log lines ("S3 bucket 'b' at https://...").
+    - ``location`` tells archives apart: two instances with the same ``location`` reach the same
+      objects (for S3, the bucket's name). A recording remembers the ``location`` it was
+      uploaded to, so one uploaded to another bucket is never looked for in this one. ``""``
+      for the no-op archive.
 
     Keys other than ``domain.recordings.check_archive_key`` accepts are ``ValidationError``
     for ``download_url`` and ``delete``. Every method may be called on a fresh instance (the
@@ -130,6 +134,9 @@ class RecordingArchive(Protocol):
     def remote(self) -> bool: ...
 
     def describe(self) -> str: ...
+
+    @property
+    def location(self) -> str: ...
 
     async def upload(self, recording_id: str, path: str) -> str: ...
 

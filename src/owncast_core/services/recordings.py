@@ -56,7 +56,7 @@ from owncast_core.domain.recordings import (
     expired_recordings,
     new_recording_id,
 )
-from owncast_core.errors import DiskFullError, NotFoundError, StorageError, ValidationError
+from owncast_core.errors import ArchiveUnavailable, DiskFullError, NotFoundError, ValidationError
 from owncast_core.ports.clock import Clock, IdGenerator
 from owncast_core.ports.recordings import RecordingArchive, RecordingStore
 from owncast_core.ports.timers import Scheduler, TimerHandle
@@ -283,6 +283,9 @@ class RecordingService:
                 await self._remove(recording)
             except NotFoundError:  # the admin deleted it meanwhile
                 continue
+            except ArchiveUnavailable as exc:
+                self._log.warning("retention keeps the recording %s (%s) for now: %s", recording.id, expiry.reason, exc)
+                continue
             except Exception as exc:
                 self._log.error("could not delete the recording %s (%s): %s; trying again within the hour",
                                 recording.id, expiry.reason, exc)
@@ -316,7 +319,7 @@ class RecordingService:
                 path = await self._store.media_path(recording.id)
                 key = await archive.upload(recording.id, path)
                 current = await self._store.get(recording.id)
-                await self._store.save(replace(current, archive_key=key))
+                await self._store.save(replace(current, archive_key=key, archive_location=archive.location))
             except Exception as exc:
                 self._log.warning("could not upload the recording %s to %s: %s; the local copy is kept and the "
                                   "upload will be tried again within the hour", recording.id, archive.describe(), exc)
@@ -343,10 +346,25 @@ class RecordingService:
         return archive if archive.remote else None
 
     def _archive_of(self, recording: Recording) -> RecordingArchive:
-        """The archive holding an uploaded recording (``StorageError`` if none is available)."""
-        if self._archive is None:
-            raise StorageError(f"recording {recording.id} is archived, but no archive is configured")
-        return self._archive()
+        """The archive holding an uploaded recording. ``ArchiveUnavailable`` when the current
+        settings do not reach it: S3 storage off (or unusable), or pointed at another bucket than
+        the one it was uploaded to (looking there would miss it, and deleting would drop the
+        entry while the object stays in the old bucket)."""
+        where = f"the S3 bucket {recording.archive_location!r}" if recording.archive_location else "the S3 bucket"
+        archive = None
+        if self._archive is not None:
+            try:
+                archive = self._archive()
+            except Exception as exc:
+                raise ArchiveUnavailable(f"recording {recording.id} is in {where}, which the current S3 settings "
+                                         f"cannot reach ({exc})") from exc
+        if archive is None or not archive.remote:
+            raise ArchiveUnavailable(f"recording {recording.id} is in {where}, but S3 storage is turned off: "
+                                     "turn it on again to download or delete it")
+        if recording.archive_location and archive.location != recording.archive_location:
+            raise ArchiveUnavailable(f"recording {recording.id} is in {where}, but S3 storage now uses the bucket "
+                                     f"{archive.location!r}: point it back to download or delete it")
+        return archive
 
     async def _remove(self, recording: Recording) -> None:
         if recording.archive_key:

@@ -1334,7 +1334,10 @@ class InMemoryRecordingArchive:
     answers such a URL (``None`` once the object is gone). Faults: ``upload_error``,
     ``delete_error``. ``uploads`` counts the uploads per id."""
 
-    def __init__(self, *, prefix: str = "", read: Callable[[str], bytes] | None = None) -> None:
+    def __init__(
+        self, *, prefix: str = "", read: Callable[[str], bytes] | None = None, location: str = "memory"
+    ) -> None:
+        self.location = location  # another bucket: set another one
         self.objects: dict[str, bytes] = {}
         self.uploads: dict[str, int] = {}
         self.upload_error: Exception | None = None

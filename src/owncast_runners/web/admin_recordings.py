@@ -19,12 +19,20 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from owncast_core.domain.recordings import download_name
-from owncast_core.errors import NotFoundError, StorageError, ValidationError
+from owncast_core.errors import ArchiveUnavailable, NotFoundError, StorageError, ValidationError
 from owncast_core.services.config import ConfigService
 from owncast_core.services.recordings import RecordingService
 from owncast_runners.web.auth import require_admin
 from owncast_runners.web.bodies import posted_object
-from owncast_runners.web.responses import NO_CACHE, bad_request, internal_error, json_response, not_found, simple
+from owncast_runners.web.responses import (
+    NO_CACHE,
+    bad_request,
+    conflict,
+    internal_error,
+    json_response,
+    not_found,
+    simple,
+)
 
 
 def routes(*, recordings: RecordingService, config: ConfigService) -> list[BaseRoute]:
@@ -46,6 +54,8 @@ def routes(*, recordings: RecordingService, config: ConfigService) -> list[BaseR
             return bad_request(str(exc))
         except NotFoundError:
             return not_found("recording not found or not ready")
+        except ArchiveUnavailable as exc:
+            return conflict(str(exc))
         except StorageError as exc:
             return internal_error(f"could not reach the recording: {exc}")
         if found.url is not None:
@@ -66,6 +76,8 @@ def routes(*, recordings: RecordingService, config: ConfigService) -> list[BaseR
             return bad_request(str(exc))
         except NotFoundError:
             return not_found("recording not found")
+        except ArchiveUnavailable as exc:
+            return conflict(str(exc))
         except StorageError as exc:
             return internal_error(f"could not delete the recording: {exc}")
         return simple(True, f"deleted recording {recording.id}")

@@ -32,6 +32,11 @@ def not_found(message: str) -> Response:
     return JSONResponse({"error": message}, status_code=404)
 
 
+def conflict(message: str) -> Response:
+    """409: the request cannot be met with the current configuration (the message says what to change)."""
+    return JSONResponse({"error": message}, status_code=409)
+
+
 def internal_error(message: str) -> Response:
     return JSONResponse({"error": message}, status_code=500)
 

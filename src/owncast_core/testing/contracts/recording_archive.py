@@ -54,6 +54,8 @@ class RecordingArchiveContract:
     async def test_an_upload_is_downloadable_as_an_mp4_attachment(self, archive_env: ArchiveEnv) -> None:
         archive = archive_env.archive
         assert archive.remote and archive.describe()
+        # a remote archive names where its objects are (recordings remember it), the same on every call
+        assert isinstance(archive.location, str) and archive.location and archive.location == archive.location
         data = os.urandom(70_000)
         key = await archive.upload(RID, _file(archive_env, "a.mp4", data))
         assert key.endswith(f"recordings/{RID}.mp4") and check_archive_key(key) == key

@@ -85,7 +85,8 @@ export async function render(root) {
         ],
         help: '0 means no limit (the default: recordings are kept forever). The oldest recordings are '
           + 'deleted first, after each broadcast is saved and once an hour, until both limits hold; '
-          + 'a recording being made or saved is never deleted. Deletions are listed in the server logs.',
+          + 'a recording being made or saved is never deleted, nor the newest one for its size. '
+          + 'Deletions are listed in the server logs.',
       }))),
     card('Saved broadcasts', el('div', { class: 'toolbar' }, status), list),
   );
