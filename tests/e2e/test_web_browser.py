@@ -474,7 +474,7 @@ def test_a_moderator_sees_the_dashboard_and_chat_moderation_only(browser: Any, o
     assert page.inner_text("#signed-in") == "mia \u00b7 moderator"
     assert page.inner_text(".stats .stat >> nth=0") == "State\nOffline"
     titles = page.locator(".admin-page .card h2").all_inner_texts()
-    assert titles == ["Stream title", "Broadcaster", "Stream health", "Output"]
+    assert titles == ["Stream title", "Broadcaster", "Stream health", "Output", "Your password (mia)"]
 
     # a config page asked for by address: the dashboard instead, and the address says so
     for hidden in ("#/general", "#/keys", "#/admins"):
@@ -497,10 +497,25 @@ def test_a_moderator_sees_the_dashboard_and_chat_moderation_only(browser: Any, o
     bans.locator("td", has_text="203.0.113.77").wait_for(timeout=10_000)
     screenshot(page, "admin-moderator.png")
     assert refused == [] and errors == []
+
+    # the moderator changes its own password on the dashboard (both fields must agree)
+    page.goto(owncast.url + "/admin/#/")
+    page.wait_for_selector("#page[data-ready='/']")
+    own = page.locator(".card", has=page.locator("h2", has_text="Your password (mia)"))
+    own.locator("input[name=password]").fill("mias new password")
+    own.locator("input[name=again]").fill("mias new passwort")
+    own.get_by_role("button", name="Change my password").click()
+    own.locator(".save-status.error", has_text="differ").wait_for(timeout=10_000)
+    own.locator("input[name=again]").fill("mias new password")
+    own.get_by_role("button", name="Change my password").click()
+    own.locator(".save-status.ok").wait_for(timeout=10_000)
+    assert httpx.get(owncast.url + "/api/admin/me", auth=("mia", "mias new password"), timeout=5).status_code == 200
+    assert httpx.get(owncast.url + "/api/admin/me", auth=("mia", "mias password"), timeout=5).status_code == 401
     context.close()
 
     audit = httpx.get(owncast.url + "/api/admin/audit", auth=ADMIN_AUTH, timeout=5).json()
     assert [(e["admin"], e["method"], e["path"], e["status"]) for e in audit] == [
+        ("mia", "POST", "/api/admin/me/password", 200),
         ("mia", "POST", "/api/admin/chat/users/ipbans/create", 200),
         ("admin", "POST", "/api/admin/accounts/create", 200)]
 

@@ -32,6 +32,7 @@ MOD = ("mo", "mos password")
 EXPECTED_MODERATOR_ROUTES = {
     "/admin/{path:path}",
     "/api/admin/me",
+    "/api/admin/me/password",
     "/api/admin/status",
     "/api/admin/chat/messages",
     "/api/admin/chat/messagevisibility",
@@ -178,3 +179,23 @@ async def test_roles_survive_a_restart(tmp_path: Path) -> None:
         assert [(a["username"], a["role"]) for a in listing] == [("ann", "moderator"), ("ben", "admin")]
         assert (await srv.client.get("/api/admin/webhooks", auth=("ann", "long enough"))).status_code == 403
         assert (await srv.client.get("/api/admin/webhooks", auth=("ben", "long enough"))).status_code == 200
+
+
+async def test_a_named_account_changes_its_own_password_and_no_one_elses(owncast: InProcess) -> None:
+    other = await owncast.client.post("/api/admin/accounts/create", auth=ADMIN,
+                                      json={"username": "cohost", "password": "cohost secret", "role": "moderator"})
+    assert other.json()["success"] is True
+    short = await owncast.client.post("/api/admin/me/password", auth=MOD, json={"password": "short"})
+    assert short.status_code == 400 and "at least 8 characters" in short.json()["message"]
+    # a username in the body changes nothing: the account is the one signed in
+    changed = await owncast.client.post("/api/admin/me/password", auth=MOD,
+                                        json={"username": "cohost", "password": "my new secret"})
+    assert changed.json() == {"success": True, "message": "your password was changed: sign in with the new one"}
+    assert (await owncast.client.get("/api/admin/me", auth=MOD)).status_code == 401
+    assert (await owncast.client.get("/api/admin/me", auth=("mo", "my new secret"))).status_code == 200
+    assert (await owncast.client.get("/api/admin/me", auth=("cohost", "cohost secret"))).status_code == 200
+    builtin = await owncast.client.post("/api/admin/me/password", auth=ADMIN, json={"password": "long enough"})
+    assert builtin.status_code == 400 and "/api/admin/config/adminpass" in builtin.json()["message"]
+    trail = (await owncast.client.get("/api/admin/audit", auth=ADMIN)).json()
+    assert [(e["admin"], e["path"], e["status"]) for e in trail if e["path"] == "/api/admin/me/password"] == [
+        ("mo", "/api/admin/me/password", 200)]

@@ -1,11 +1,12 @@
 """Named admin accounts and the audit trail (ours; Owncast has one admin):
 ``/api/admin/accounts`` (list), ``/create``, ``/delete``, ``/password``, ``/role``, and
-``/api/admin/audit``; plus ``/api/admin/me`` (who is signed in, with which role).
+``/api/admin/audit``; plus ``/api/admin/me`` (who is signed in, with which role) and
+``/api/admin/me/password`` (a named account changes its own password, whatever its role).
 
 Bodies are JSON objects; a broken body, a missing field or a rule broken answers 400
 ``{"success": false, "message": ...}``. Replies never carry a password hash. Which role may use
-which route is ``web/admin_roles.py``'s table: of these, only ``/api/admin/me`` is open to a
-moderator.
+which route is ``web/admin_roles.py``'s table: of these, only ``/api/admin/me`` and
+``/api/admin/me/password`` are open to a moderator.
 """
 
 from __future__ import annotations
@@ -97,6 +98,20 @@ def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigSer
         return simple(True, "password changed")
 
     @guard
+    async def own_password(request: Request) -> Response:
+        """``{"password": new}``: the signed-in account's own new password (the Basic credentials
+        just checked prove it knows the current one). The built-in admin's is ``adminpass``."""
+        body = await _fields(request, "password")
+        if isinstance(body, Response):
+            return body
+        identity: AdminIdentity = request.state.admin_identity
+        try:
+            await accounts.set_password(identity.name, body["password"])
+        except (ValidationError, NotFoundError) as exc:
+            return simple(False, str(exc))
+        return simple(True, "your password was changed: sign in with the new one")
+
+    @guard
     async def role(request: Request) -> Response:
         body = await _fields(request, "username", "role")
         if isinstance(body, Response):
@@ -117,5 +132,6 @@ def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigSer
         Route("/api/admin/accounts/delete", delete, methods=["GET", "POST"]),
         Route("/api/admin/accounts/password", password, methods=["GET", "POST"]),
         Route("/api/admin/accounts/role", role, methods=["GET", "POST"]),
+        Route("/api/admin/me/password", own_password, methods=["GET", "POST"]),
         Route("/api/admin/audit", audit_trail, methods=["GET"]),
     ]

@@ -24,6 +24,8 @@ MODERATOR_ROUTES: Final[frozenset[str]] = frozenset({
     "/admin/{path:path}",
     # who is signed in, with which role (the admin app picks its pages from it)
     "/api/admin/me",
+    # a named account changing its own password
+    "/api/admin/me/password",
     # the dashboard: live state, viewer counts, the broadcaster's stream, stream health
     "/api/admin/status",
     # chat moderation (web/moderation.py): messages and their visibility, connected users,

@@ -2,8 +2,8 @@
 // variants, viewers over time and hardware usage; refreshed every 10 seconds. A moderator gets
 // what /api/admin/status tells (the only dashboard route its role may use) and no Disconnect.
 import { el, clear } from '/js/dom.js';
-import { getJSON } from '/js/api.js';
-import { automaticName, button, card, table, when } from '../forms.js';
+import { getJSON, postJSON } from '/js/api.js';
+import { automaticName, button, card, run, statusLine, table, when } from '../forms.js';
 import { lineChart } from '../charts.js';
 
 const LATENCY = ['Lowest', 'Low', 'Medium (default)', 'High', 'Highest'];
@@ -108,9 +108,34 @@ async function load(root) {
       lineChart(hardware.disk, { max: 100, unit: '%', label: 'Disk' }))));
 }
 
+// A named account (not the built-in admin, whose password is the admin password on the Server
+// page) changes its own password here: POST /api/admin/me/password, open to every role.
+function ownPasswordCard(username) {
+  const password = el('input', { type: 'password', autocomplete: 'new-password', minlength: 8, name: 'password' });
+  const again = el('input', { type: 'password', autocomplete: 'new-password', minlength: 8, name: 'again' });
+  const status = statusLine();
+  const form = el('form', { class: 'own-password',
+    onsubmit: async (event) => {
+      event.preventDefault();
+      if (password.value !== again.value) {
+        status.textContent = 'The two passwords differ.';
+        status.className = 'save-status error';
+        return;
+      }
+      const done = await run(status, () => postJSON('/api/admin/me/password', { password: password.value }),
+        'Changed: sign in again with the new password.');
+      if (done !== undefined) form.reset();
+    } },
+  el('label', {}, 'New password', password), el('label', {}, 'Again', again),
+  el('button', { type: 'submit' }, 'Change my password'), status);
+  return card(`Your password (${username})`, form);
+}
+
 export async function render(root, session = { isAdmin: true }) {
-  const tick = () => (session.isAdmin ? load(root) : loadForModerator(root))
-    .catch((error) => clear(root, el('p', { class: 'error' }, error.message)));
+  const live = el('div');
+  clear(root, live, session.username && session.username !== 'admin' ? ownPasswordCard(session.username) : null);
+  const tick = () => (session.isAdmin ? load(live) : loadForModerator(live))
+    .catch((error) => clear(live, el('p', { class: 'error' }, error.message)));
   await tick();
   const timer = setInterval(tick, 10000);
   return () => clearInterval(timer);
