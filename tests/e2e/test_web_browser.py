@@ -429,6 +429,7 @@ def test_admin_accounts_page_manages_accounts_and_shows_the_audit(browser: Any, 
     page.select_option("select[aria-label='Role of zoe']", "admin")
     page.locator(".save-status.ok", has_text="Role changed").wait_for(timeout=10_000)
     recent.locator("code", has_text="POST /api/admin/accounts/role").wait_for(timeout=10_000)
+    recent.locator("td", has_text="zoe is now admin").wait_for(timeout=10_000)  # what changed, not just where
     assert page.input_value("select[aria-label='Role of zoe']") == "admin"
     listing = httpx.get(owncast.url + "/api/admin/accounts", auth=ADMIN_AUTH, timeout=5).json()
     assert [(a["username"], a["role"]) for a in listing] == [("zoe", "admin")]
@@ -440,7 +441,8 @@ def test_admin_accounts_page_manages_accounts_and_shows_the_audit(browser: Any, 
     page = zoe.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto(owncast.url + "/admin/#/admins")
-    row = page.locator("tr", has=page.locator("td", has_text="zoe"))
+    delete_button = page.get_by_role("button", name="Delete")
+    row = page.locator("tr", has=page.locator("td", has_text="zoe")).filter(has=delete_button)
     row.wait_for(timeout=10_000)
     row.get_by_role("button", name="Delete").click()
     page.locator(".save-status.error", has_text="signed in with").wait_for(timeout=10_000)

@@ -239,7 +239,9 @@ async def test_no_reply_carries_a_password_hash_and_the_audit_no_body(
         assert secret not in audit_text and secret not in logged
     assert [e["path"] for e in replies[-1].json()] == [
         "/api/admin/config/adminpass", "/api/admin/accounts/password", "/api/admin/accounts/create"]
-    assert {tuple(e) for e in replies[-1].json()} == {("time", "admin", "method", "path", "status")}
+    assert {tuple(e) for e in replies[-1].json()} == {("time", "admin", "method", "path", "status", "detail")}
+    # what changed, in the route's own words (never the secret)
+    assert [e["detail"] for e in replies[-1].json()] == ["", "password of gina changed", "admin account gina created"]
 
 
 async def test_accounts_survive_a_restart(tmp_path: Path) -> None:

@@ -279,10 +279,20 @@ def test_audit_keeps_the_newest_entries_newest_first(caplog: pytest.LogCaptureFi
             clock.advance(1)
     assert [e.path for e in audit.entries()] == ["/api/admin/x/4", "/api/admin/x/3", "/api/admin/x/2"]
     assert audit.entries()[0].to_json() == {"time": "2026-01-01T12:00:04Z", "admin": "alice", "method": "POST",
-                                            "path": "/api/admin/x/4", "status": 200}
+                                            "path": "/api/admin/x/4", "status": 200, "detail": ""}
     lines = [r.getMessage() for r in caplog.records if r.name == "owncast.audit"]
     assert lines[0] == "admin alice: POST /api/admin/x/0" and len(lines) == 5
     assert all(r.levelno == logging.INFO for r in caplog.records if r.name == "owncast.audit")
+
+
+def test_audit_keeps_what_a_route_says_it_changed_on_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    audit = AdminAuditTrail(clock=FakeClock())
+    with caplog.at_level(logging.INFO, logger="owncast.audit"):
+        entry = audit.record(admin="bob", method="POST", path="/api/admin/accounts/role", status=200,
+                             detail="zoe is now admin\nadmin eve: forged")
+    assert entry.to_json()["detail"] == "zoe is now admin\\nadmin eve: forged"
+    assert [r.getMessage() for r in caplog.records] == [
+        "admin bob: POST /api/admin/accounts/role (zoe is now admin\\nadmin eve: forged)"]
 
 
 def test_audit_paths_stay_on_one_line(caplog: pytest.LogCaptureFixture) -> None:
@@ -305,9 +315,9 @@ def test_denied_requests_are_kept_with_403_and_logged_as_warnings(caplog: pytest
     assert entry.status == 403 and entry.path == "/api/admin/serverconfig\\n"
     assert [e.to_json() for e in audit.entries()] == [
         {"time": "2026-01-01T12:00:01Z", "admin": "mo", "method": "GET", "path": "/api/admin/serverconfig\\n",
-         "status": 403},
+         "status": 403, "detail": "/api/admin/serverconfig requires the admin role (signed in as moderator)"},
         {"time": "2026-01-01T12:00:00Z", "admin": "mo", "method": "POST", "path": "/api/admin/chat/users/setenabled",
-         "status": 200},
+         "status": 200, "detail": ""},
     ]
     records = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "owncast.audit"]
     assert records == [

@@ -114,14 +114,17 @@ BUILTIN_IDENTITY: Final = AdminIdentity(BUILTIN_ADMIN, AdminRole.ADMIN)
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     """One successful state-changing admin request, or one refused for the admin's role
-    (``status`` 403): who, what (method and path, never the body) and the HTTP status it got."""
+    (``status`` 403): who, what (method and path, never the body), the HTTP status it got, and
+    ``detail``: what the route itself says it changed, in words it chose to be safe to keep
+    (``"zoe is now admin"``; never a password or key), ``""`` when it says nothing."""
 
     time: datetime
     admin: str
     method: str
     path: str
     status: int
+    detail: str = ""
 
     def to_json(self) -> dict[str, str | int | None]:
         return {"time": go_time(self.time), "admin": self.admin, "method": self.method, "path": self.path,
-                "status": self.status}
+                "status": self.status, "detail": self.detail}

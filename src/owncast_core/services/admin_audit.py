@@ -24,11 +24,12 @@ class AdminAuditTrail:
     ``record`` writes one INFO line ``admin <name>: <METHOD> <path>`` on the ``owncast.audit``
     logger and keeps the entry. ``record_denied`` (signed in, but the role may not use that
     route) keeps an entry with status 403, whatever the method, and writes one WARNING line
-    ``admin <name>: <METHOD> <path> denied (<reason>)``. The newest ``capacity`` entries are kept
-    in memory (a restart starts an empty trail; the log lines remain). Only the method and path
-    are ever recorded, never a body or query string: bodies carry passwords and keys.
-    Unprintable characters of a path (a decoded ``%0A``) are escaped, so one request is always
-    one log line.
+    ``admin <name>: <METHOD> <path> denied (<reason>)``; the reason is the entry's ``detail``.
+    The newest ``capacity`` entries are kept in memory (a restart starts an empty trail; the log
+    lines remain). Only the method and path are ever recorded, never a body or query string
+    (bodies carry passwords and keys), plus the ``detail`` a route gives of what it changed
+    (``"zoe is now admin"``), appended to the log line in parentheses. Unprintable characters of
+    a path or detail (a decoded ``%0A``) are escaped, so one request is always one log line.
     """
 
     def __init__(self, *, clock: Clock, capacity: int = AUDIT_CAPACITY) -> None:
@@ -36,19 +37,22 @@ class AdminAuditTrail:
         self._entries: deque[AuditEntry] = deque(maxlen=capacity)
         self._log = logging.getLogger(AUDIT_LOGGER)
 
-    def record(self, *, admin: str, method: str, path: str, status: int) -> AuditEntry:
-        entry = self._keep(admin=admin, method=method, path=path, status=status)
-        self._log.info("admin %s: %s %s", admin, entry.method, entry.path)
+    def record(self, *, admin: str, method: str, path: str, status: int, detail: str = "") -> AuditEntry:
+        entry = self._keep(admin=admin, method=method, path=path, status=status, detail=detail)
+        if entry.detail:
+            self._log.info("admin %s: %s %s (%s)", admin, entry.method, entry.path, entry.detail)
+        else:
+            self._log.info("admin %s: %s %s", admin, entry.method, entry.path)
         return entry
 
     def record_denied(self, *, admin: str, method: str, path: str, reason: str) -> AuditEntry:
-        entry = self._keep(admin=admin, method=method, path=path, status=DENIED_STATUS)
-        self._log.warning("admin %s: %s %s denied (%s)", admin, entry.method, entry.path, _printable(reason))
+        entry = self._keep(admin=admin, method=method, path=path, status=DENIED_STATUS, detail=reason)
+        self._log.warning("admin %s: %s %s denied (%s)", admin, entry.method, entry.path, entry.detail)
         return entry
 
-    def _keep(self, *, admin: str, method: str, path: str, status: int) -> AuditEntry:
+    def _keep(self, *, admin: str, method: str, path: str, status: int, detail: str = "") -> AuditEntry:
         entry = AuditEntry(time=self._clock.now(), admin=admin, method=_printable(method), path=_printable(path),
-                           status=status)
+                           status=status, detail=_printable(detail))
         self._entries.append(entry)
         return entry
 

@@ -22,7 +22,7 @@ from owncast_core.errors import NotFoundError, PermissionDenied, ValidationError
 from owncast_core.services.admin_accounts import AdminAccounts
 from owncast_core.services.admin_audit import AdminAuditTrail
 from owncast_core.services.config import ConfigService
-from owncast_runners.web.auth import require_admin
+from owncast_runners.web.auth import note_change, require_admin
 from owncast_runners.web.chat_api import json_body
 from owncast_runners.web.responses import NO_CACHE, json_response, simple
 
@@ -73,6 +73,7 @@ def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigSer
                                             AdminRole.ADMIN if role is None else role)
         except ValidationError as exc:
             return simple(False, str(exc))
+        note_change(request, f"{account.role.value} account {account.username} created")
         return simple(True, f"{account.role.value} account {account.username} created")
 
     @guard
@@ -84,6 +85,7 @@ def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigSer
             await accounts.delete(body["username"], acting_admin=request.state.admin)
         except (ValidationError, PermissionDenied, NotFoundError) as exc:
             return simple(False, str(exc))
+        note_change(request, f"account {str(body['username']).lower()} deleted")  # a valid name: it was found
         return simple(True, "admin account deleted")
 
     @guard
@@ -95,6 +97,7 @@ def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigSer
             await accounts.set_password(body["username"], body["password"])
         except (ValidationError, NotFoundError) as exc:
             return simple(False, str(exc))
+        note_change(request, f"password of {str(body['username']).lower()} changed")
         return simple(True, "password changed")
 
     @guard
@@ -109,6 +112,7 @@ def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigSer
             await accounts.set_password(identity.name, body["password"])
         except (ValidationError, NotFoundError) as exc:
             return simple(False, str(exc))
+        note_change(request, "own password changed")
         return simple(True, "your password was changed: sign in with the new one")
 
     @guard
@@ -120,6 +124,7 @@ def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigSer
             account = await accounts.set_role(body["username"], body["role"])
         except (ValidationError, NotFoundError) as exc:
             return simple(False, str(exc))
+        note_change(request, f"{account.username} is now {account.role.value}")
         return simple(True, f"{account.username} is now {account.role.value}")
 
     @guard

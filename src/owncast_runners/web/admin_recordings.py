@@ -22,7 +22,7 @@ from owncast_core.domain.recordings import download_name
 from owncast_core.errors import ArchiveUnavailable, NotFoundError, StorageError, ValidationError
 from owncast_core.services.config import ConfigService
 from owncast_core.services.recordings import RecordingService
-from owncast_runners.web.auth import require_admin
+from owncast_runners.web.auth import note_change, require_admin
 from owncast_runners.web.bodies import posted_object
 from owncast_runners.web.responses import (
     NO_CACHE,
@@ -80,6 +80,7 @@ def routes(*, recordings: RecordingService, config: ConfigService) -> list[BaseR
             return conflict(str(exc))
         except StorageError as exc:
             return internal_error(f"could not delete the recording: {exc}")
+        note_change(request, f"recording {recording.id} deleted")
         return simple(True, f"deleted recording {recording.id}")
 
     return [

@@ -34,6 +34,15 @@ REALM = 'Basic realm="Owncast Authenticated Request"'
 AUDITED_METHODS: Final = frozenset({"POST", "PUT", "DELETE"})
 AUDITED_PREFIX: Final = "/api/admin/"
 _GUARD_MARK: Final = "__owncast_requires_admin__"
+AUDIT_DETAIL: Final = "audit_detail"
+"""An endpoint sets ``request.state.audit_detail`` to say, safely, what it changed (see
+``AdminAuditTrail``); ``note_change`` does it."""
+
+
+def note_change(request: Request, detail: str) -> None:
+    """Tell the audit trail what this admin request changed (words safe to keep: never a
+    password or key)."""
+    setattr(request.state, AUDIT_DETAIL, detail)
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 Authenticate = Callable[[str, str], Awaitable[AdminIdentity | None]]
@@ -151,8 +160,9 @@ class AdminGate:
         response = await endpoint(request)
         if (request.method in AUDITED_METHODS and request.url.path.startswith(AUDITED_PREFIX)
                 and response.status_code < 400):
+            detail = getattr(request.state, AUDIT_DETAIL, "")
             self.audit.record(admin=identity.name, method=request.method, path=request.url.path,
-                              status=response.status_code)
+                              status=response.status_code, detail=detail if isinstance(detail, str) else "")
         return response
 
 

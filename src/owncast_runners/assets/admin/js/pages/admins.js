@@ -60,6 +60,7 @@ export async function render(root, session = { username: 'admin' }) {
     { label: 'Time', value: (e) => when(e.time) },
     { label: 'Admin', value: (e) => e.admin },
     { label: 'Request', value: (e) => el('code', {}, `${e.method} ${e.path}`) },
+    { label: 'Change', value: (e) => e.detail || '' },
     { label: 'Status', value: (e) => (e.status === 403 ? '403 refused (role)' : String(e.status)) },
   ], await getJSON('/api/admin/audit'), { empty: 'No changes since the server started.' });
 
