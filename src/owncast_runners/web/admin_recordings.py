@@ -19,7 +19,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from owncast_core.domain.recordings import download_name
-from owncast_core.errors import ArchiveUnavailable, NotFoundError, StorageError, ValidationError
+from owncast_core.errors import ArchiveUnavailable, NotFoundError, OwncastError, StorageError, ValidationError
 from owncast_core.services.config import ConfigService
 from owncast_core.services.recordings import RecordingService
 from owncast_runners.web.auth import note_change, require_admin
@@ -33,6 +33,19 @@ from owncast_runners.web.responses import (
     not_found,
     simple,
 )
+
+
+def refusal(exc: OwncastError, *, missing: str, failure: str) -> Response:
+    """The answer to a recording the service would not give or delete: 400 for a malformed id or
+    one still busy, 404 (``missing``) for an unknown one, 409 when the current storage settings
+    cannot reach its archive, 500 (``failure: reason``) when storage failed."""
+    if isinstance(exc, ValidationError):
+        return bad_request(str(exc))
+    if isinstance(exc, NotFoundError):
+        return not_found(missing)
+    if isinstance(exc, ArchiveUnavailable):
+        return conflict(str(exc))
+    return internal_error(f"{failure}: {exc}")
 
 
 def routes(*, recordings: RecordingService, config: ConfigService) -> list[BaseRoute]:
@@ -50,14 +63,8 @@ def routes(*, recordings: RecordingService, config: ConfigService) -> list[BaseR
     async def download(request: Request) -> Response:
         try:
             found = await recordings.download(request.path_params["id"])
-        except ValidationError as exc:
-            return bad_request(str(exc))
-        except NotFoundError:
-            return not_found("recording not found or not ready")
-        except ArchiveUnavailable as exc:
-            return conflict(str(exc))
-        except StorageError as exc:
-            return internal_error(f"could not reach the recording: {exc}")
+        except (ValidationError, NotFoundError, StorageError) as exc:
+            return refusal(exc, missing="recording not found or not ready", failure="could not reach the recording")
         if found.url is not None:
             return RedirectResponse(found.url, status_code=302, headers={"Cache-Control": "no-store"})
         if found.path is None:
@@ -72,14 +79,8 @@ def routes(*, recordings: RecordingService, config: ConfigService) -> list[BaseR
             return body
         try:
             recording = await recordings.delete(body.get("id"))
-        except ValidationError as exc:
-            return bad_request(str(exc))
-        except NotFoundError:
-            return not_found("recording not found")
-        except ArchiveUnavailable as exc:
-            return conflict(str(exc))
-        except StorageError as exc:
-            return internal_error(f"could not delete the recording: {exc}")
+        except (ValidationError, NotFoundError, StorageError) as exc:
+            return refusal(exc, missing="recording not found", failure="could not delete the recording")
         note_change(request, f"recording {recording.id} deleted")
         return simple(True, f"deleted recording {recording.id}")
 
