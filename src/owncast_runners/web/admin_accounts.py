@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from owncast_core.domain.admin_accounts import AdminIdentity, AdminRole
+from owncast_core.domain.admin_accounts import AdminIdentity, AdminRole, normalize_username
 from owncast_core.errors import NotFoundError, PermissionDenied, ValidationError
 from owncast_core.services.admin_accounts import AdminAccounts
 from owncast_core.services.admin_audit import AdminAuditTrail
@@ -73,8 +73,9 @@ def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigSer
                                             AdminRole.ADMIN if role is None else role)
         except ValidationError as exc:
             return simple(False, str(exc))
-        note_change(request, f"{account.role.value} account {account.username} created")
-        return simple(True, f"{account.role.value} account {account.username} created")
+        done = f"{account.role.value} account {account.username} created"
+        note_change(request, done)
+        return simple(True, done)
 
     @guard
     async def delete(request: Request) -> Response:
@@ -85,7 +86,7 @@ def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigSer
             await accounts.delete(body["username"], acting_admin=request.state.admin)
         except (ValidationError, PermissionDenied, NotFoundError) as exc:
             return simple(False, str(exc))
-        note_change(request, f"account {str(body['username']).lower()} deleted")  # a valid name: it was found
+        note_change(request, f"account {normalize_username(body['username'])} deleted")  # valid: it was found
         return simple(True, "admin account deleted")
 
     @guard
@@ -97,7 +98,7 @@ def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigSer
             await accounts.set_password(body["username"], body["password"])
         except (ValidationError, NotFoundError) as exc:
             return simple(False, str(exc))
-        note_change(request, f"password of {str(body['username']).lower()} changed")
+        note_change(request, f"password of {normalize_username(body['username'])} changed")
         return simple(True, "password changed")
 
     @guard
@@ -124,8 +125,9 @@ def routes(*, accounts: AdminAccounts, audit: AdminAuditTrail, config: ConfigSer
             account = await accounts.set_role(body["username"], body["role"])
         except (ValidationError, NotFoundError) as exc:
             return simple(False, str(exc))
-        note_change(request, f"{account.username} is now {account.role.value}")
-        return simple(True, f"{account.username} is now {account.role.value}")
+        done = f"{account.username} is now {account.role.value}"
+        note_change(request, done)
+        return simple(True, done)
 
     @guard
     async def audit_trail(request: Request) -> Response:
