@@ -18,7 +18,9 @@ parent's own CPU for feeding ours is printed separately. Prints CPU seconds per 
 the realtime factor and the ratio ours/cli. Runs alternate (cli, ours, cli, ...) and the
 best of ``--repeat`` is kept, since other load on the machine only adds CPU time; the ratio of
 medians and the median of paired ratios (each ours run against the cli run just before it)
-are printed too, as the machine's noise is larger than the differences measured. Usage:
+are printed too, as the machine's noise is larger than the differences measured, with a 95 %
+confidence interval for that median (distribution-free: binomial order statistics, from 6
+runs) and how many pairs are under the 0.95 target. Usage:
 ``python bench/transcode.py [--seconds 20] [--repeat 5] [--paced] [--ladder 1|2|both]``.
 """
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import resource
 import shutil
 import statistics
@@ -179,6 +182,27 @@ def best(runs: list[Run]) -> Run:
     return min(runs, key=lambda r: r.child_cpu)
 
 
+TARGET = 0.95  # issue #2: ours <= 0.95x the CLI's CPU per media second
+
+
+def median_interval(values: list[float], confidence: float = 0.95) -> tuple[float, float] | None:
+    """A ``confidence`` interval for the median of ``values`` that assumes nothing about their
+    distribution: the order statistics k and n-1-k (0-based), where k is the largest count with
+    P(Binomial(n, 1/2) <= k) <= (1 - confidence) / 2. ``None`` for too few values (n < 6 at 95 %)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    tail = (1 - confidence) / 2
+    k, cumulative = -1, 0.0
+    for j in range(n):
+        cumulative += math.comb(n, j) / 2**n
+        if cumulative > tail:
+            break
+        k = j
+    if k < 0:
+        return None
+    return ordered[k], ordered[n - 1 - k]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -221,11 +245,19 @@ def main() -> None:
                 r.child_cpu for r in runs["cli"]
             )
             # Each ours run against the cli run just before it: both met about the same load.
-            pairs = zip(runs["ours"], runs["cli"], strict=True)
-            paired = statistics.median(o.child_cpu / c.child_cpu for o, c in pairs)
+            ratios = [o.child_cpu / c.child_cpu for o, c in zip(runs["ours"], runs["cli"], strict=True)]
+            paired = statistics.median(ratios)
             print(f"{name:<11} ours/cli CPU: {ours.child_cpu / cli.child_cpu:.3f} "
                   f"(with the parent's feeding: {(ours.child_cpu + ours.parent_cpu) / cli.child_cpu:.3f}; "
                   f"ratio of medians: {medians:.3f}; median of paired ratios: {paired:.3f})")  # fmt: skip
+            interval = median_interval(ratios)
+            if interval is None:
+                print(f"{name:<11} (too few runs for a 95 % interval of the paired median: use --repeat 6 or more)")
+            else:
+                low, high = interval
+                under = sum(r < TARGET for r in ratios)
+                print(f"{name:<11} paired median {paired:.3f}, 95 % interval [{low:.3f}, {high:.3f}] "
+                      f"(target {TARGET}); {under}/{len(ratios)} pairs under {TARGET}")  # fmt: skip
 
 
 if __name__ == "__main__":
