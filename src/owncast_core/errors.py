@@ -89,3 +89,8 @@ class OAuthError(OwncastError):
         super().__init__(description)
         self.error = error
         self.description = description
+
+
+class ImportSourceError(OwncastError):
+    """The data to import (an Owncast data directory) is missing, unreadable or not what it
+    should be; the message is one line a streamer can act on."""

@@ -1,4 +1,5 @@
-"""The ``owncast`` command: ``owncast serve`` runs the web server and RTMP ingest."""
+"""The ``owncast`` command: ``owncast serve`` runs the web server and RTMP ingest;
+``owncast import-owncast <dir>`` moves a Go Owncast v0.2 install's data into ours."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
 
 from owncast_runners.settings import ENV_PREFIX, LISTEN_SETTINGS, Settings, parse_setting, settings_from_env
 
@@ -32,6 +34,20 @@ _FLAGS = {
 }
 
 
+IMPORT_FLAGS = ("data_dir", "database", "log_level")
+"""The ``serve`` flags ``import-owncast`` takes too: where our data lives, and how much to log."""
+
+EXIT_IMPORT_REFUSED = 2
+"""Exit code of ``import-owncast`` when the source cannot be read or our server is running."""
+
+
+def _add_flags(parser: argparse.ArgumentParser, names: Collection[str]) -> None:
+    for name, (flag, text) in _FLAGS.items():
+        if name in names:
+            env = ENV_PREFIX + flag[2:].replace("-", "_").upper()
+            parser.add_argument(flag, dest=name, default=None, help=f"{text} [env {env}]")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="owncast", description="Self-hosted live video and chat server.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -41,9 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the web server (page, API, HLS, chat) and the RTMP ingest. Every flag can also be "
         f"set by an environment variable {ENV_PREFIX}<NAME> (e.g. {ENV_PREFIX}WEB_PORT=8081); flags win.",
     )
-    for name, (flag, text) in _FLAGS.items():
-        env = ENV_PREFIX + flag[2:].replace("-", "_").upper()
-        serve.add_argument(flag, dest=name, default=None, help=f"{text} [env {env}]")
+    _add_flags(serve, _FLAGS)
+    importer = sub.add_parser(
+        "import-owncast",
+        help="import the settings, chat and followers of a Go Owncast v0.2 server",
+        description="Copy what a Go Owncast v0.2 server holds (settings, stream keys, admin password, logo, "
+        "custom emoji, chat users and their access tokens, recent chat messages, IP bans, webhooks, Fediverse "
+        "followers) into this server's database, which is backed up first. The Owncast database is only read. "
+        "Stop this server first. Running it again changes nothing that was already imported.",
+    )
+    importer.add_argument("source", type=Path,
+                          help="the Owncast server's working directory (holding data/owncast.db), its data "
+                          "directory, or the owncast.db file")
+    _add_flags(importer, IMPORT_FLAGS)
     return parser
 
 
@@ -52,7 +78,7 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | No
     base = settings_from_env(env)
     values: dict[str, object] = {}
     for name, (flag, _) in _FLAGS.items():
-        raw = getattr(args, name)
+        raw = getattr(args, name, None)
         if raw is not None:
             values[name] = parse_setting(name, raw, variable=flag)
     unset = frozenset(name for name in LISTEN_SETTINGS
@@ -81,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if level > logging.DEBUG:
         # httpx logs every request at INFO with its full URL (a Discord webhook's holds its token)
         logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.command == "import-owncast":
+        return asyncio.run(_import_owncast(settings, args.source))
     try:
         asyncio.run(_serve(settings))
     except OSError as exc:
@@ -97,6 +125,45 @@ async def _serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await OwncastServer(settings).run(stop)
+
+
+async def _import_owncast(settings: Settings, source: Path) -> int:
+    """Run the import; print the report. Exit 0, or 2 with one line on stderr when the source is
+    not a readable Owncast database or our server is running on the target database."""
+    from owncast_core.errors import ImportSourceError, OwncastError
+    from owncast_runners.container import Container
+
+    log = logging.getLogger("owncast.import")
+    container = Container(settings=settings)
+    if container.database_in_use():
+        print(f"owncast import-owncast: {settings.database_path} is in use by a running owncast-py server; "
+              "stop it first", file=sys.stderr)
+        return EXIT_IMPORT_REFUSED
+    legacy = container.legacy_owncast_source(source)
+    try:  # check the source before creating or touching anything of ours
+        await legacy.open()
+        await legacy.close()
+    except ImportSourceError as exc:
+        print(f"owncast import-owncast: {exc}", file=sys.stderr)
+        return EXIT_IMPORT_REFUSED
+    database = container.database()
+    try:
+        await database.open()
+    except OwncastError as exc:
+        print(f"owncast import-owncast: cannot open {settings.database_path}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        report = await container.owncast_import(source=container.legacy_owncast_source(source)).run()
+    except ImportSourceError as exc:
+        print(f"owncast import-owncast: {exc}", file=sys.stderr)
+        return EXIT_IMPORT_REFUSED
+    except OwncastError as exc:
+        log.error("the import stopped: %s (the backup in %s is from before it)", exc, settings.backup_dir)
+        return 1
+    finally:
+        await database.close()
+    print("\n".join(report.lines()))
+    return 0
 
 
 if __name__ == "__main__":

@@ -25,13 +25,14 @@ from owncast_adapters.metrics.prometheus import PrometheusMetricsExporter
 from owncast_adapters.notify.browser_push import WebPushBrowserNotifier
 from owncast_adapters.notify.discord import HttpxDiscordNotifier
 from owncast_adapters.outbound import OutboundHttp
+from owncast_adapters.owncast_import.source import SqliteOwncastSource
 from owncast_adapters.render.chat_markdown import MarkdownChatRenderer
 from owncast_adapters.render.wordlist import WordListContentFilter
 from owncast_adapters.sqlite.activitypub_repository import SqliteActivityPubRepository
 from owncast_adapters.sqlite.admin_account_repository import SqliteAdminAccountRepository
 from owncast_adapters.sqlite.chat_repository import SqliteChatRepository
 from owncast_adapters.sqlite.config_repository import SqliteConfigRepository
-from owncast_adapters.sqlite.database import Database
+from owncast_adapters.sqlite.database import Database, in_use_by_another_process
 from owncast_adapters.sqlite.delivery_queue import SqliteDeliveryQueue
 from owncast_adapters.sqlite.domain_health import SqliteDomainHealthRepository
 from owncast_adapters.sqlite.followers_repository import SqliteFollowersRepository
@@ -70,6 +71,7 @@ from owncast_core.services.indieauth_provider import IndieAuthProviderService
 from owncast_core.services.log_history import LogHistoryBuffer
 from owncast_core.services.login_throttle import LoginThrottle
 from owncast_core.services.notifications import NotificationService
+from owncast_core.services.owncast_import import OwncastImportService
 from owncast_core.services.recordings import RecordingService
 from owncast_core.services.stats import StatsService
 from owncast_core.services.status import StatusService
@@ -132,6 +134,16 @@ def go_live_snapshot(settings: Settings) -> Callable[[], str | None]:
     thumbnail = settings.thumbnail_path
     preview = Path(preview_path_for(str(thumbnail)))
     return lambda: "preview.gif" if preview.is_file() else "thumbnail.jpg" if thumbnail.is_file() else None
+
+
+def database_backup(database: Database) -> Callable[[], Awaitable[str | None]]:
+    """The import's "back up first" step: our online backup, as text (``None`` never: the
+    database is open, so there is always something to copy)."""
+
+    async def backup() -> str | None:
+        return str(await database.backup())
+
+    return backup
 
 
 def stream_online(stream: StreamService) -> Callable[[], bool]:
@@ -241,9 +253,10 @@ class Container(containers.DeclarativeContainer):
     status = providers.Singleton(StatusService, stream=stream, viewers=viewers, config=config, clock=clock)
     geoip = providers.Singleton(MaxMindGeoIPLookup, path=settings.provided.geoip_path)
     webhook_sender = providers.Singleton(HttpxWebhookSender, allow_private=settings.provided.webhooks_allow_private)
+    webhook_repository = providers.Singleton(SqliteWebhookRepository, database=database)
     webhooks = providers.Singleton(
         WebhookService,
-        repository=providers.Singleton(SqliteWebhookRepository, database=database),
+        repository=webhook_repository,
         sender=webhook_sender,
         config=config,
         clock=clock,
@@ -253,13 +266,14 @@ class Container(containers.DeclarativeContainer):
         allow_private_targets=settings.provided.webhooks_allow_private,
     )
     encoders = providers.Singleton(PyAVEncoderProbe)
+    logo_store = providers.Singleton(LocalLogoStore, data_dir=settings.provided.data_dir)
     admin_config = providers.Singleton(
         AdminConfigService,
         config=config,
         bus=bus,
         clock=clock,
         ids=ids,
-        logo_store=providers.Singleton(LocalLogoStore, data_dir=settings.provided.data_dir),
+        logo_store=logo_store,
         encoders=encoders,
         chat=chat,
     )
@@ -267,6 +281,7 @@ class Container(containers.DeclarativeContainer):
     # ActivityPub (reference §6)
     page_renderer = providers.Singleton(MarkdownItPageRenderer)
     followers_repository = providers.Singleton(SqliteFollowersRepository, database=database)
+    activitypub_repository = providers.Singleton(SqliteActivityPubRepository, database=database)
     federation_http = providers.Singleton(HttpxFederationHttp, http=outbound_http)
     # one account lookup for remote follow and the chat's Fediverse sign-in
     webfinger = providers.Singleton(WebFingerLookup, http=federation_http)
@@ -274,7 +289,7 @@ class Container(containers.DeclarativeContainer):
         FederationService,
         config=config,
         followers=followers_repository,
-        activities=providers.Singleton(SqliteActivityPubRepository, database=database),
+        activities=activitypub_repository,
         deliveries=providers.Singleton(SqliteDeliveryQueue, database=database),
         domain_health=providers.Singleton(SqliteDomainHealthRepository, database=database),
         crypto=providers.Singleton(RsaFederationCrypto),
@@ -369,4 +384,24 @@ class Container(containers.DeclarativeContainer):
         accounts=admin_accounts,
         audit=admin_audit,
         login_throttle=login_throttle,
+    )
+
+    # "Move from Owncast": import a Go Owncast v0.2 data directory (``owncast import-owncast``)
+    database_in_use = providers.Callable(in_use_by_another_process, settings.provided.database_path)
+    legacy_owncast_source = providers.Factory(SqliteOwncastSource)
+    owncast_import = providers.Factory(
+        OwncastImportService,
+        source=legacy_owncast_source,
+        config=config_repository,
+        users=user_repository,
+        messages=chat_repository,
+        webhooks=webhook_repository,
+        followers=followers_repository,
+        activities=activitypub_repository,
+        logo_store=logo_store,
+        emoji_store=emoji_store,
+        hasher=password_hasher,
+        clock=clock,
+        secrets=ids,
+        backup=providers.Callable(database_backup, database),
     )

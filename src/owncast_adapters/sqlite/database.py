@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import os
 import sqlite3
@@ -144,3 +145,32 @@ class Database:
         finally:
             os.close(dir_fd)
         return final
+
+
+_SHM_DEAD_MAN_SWITCH = 128
+"""Byte of the ``-shm`` file every open WAL connection holds a shared POSIX lock on (SQLite's
+unix VFS, ``UNIX_SHM_DMS``)."""
+
+
+def in_use_by_another_process(path: str | Path) -> bool:
+    """True when another process has the SQLite database at ``path`` open in WAL mode (as a
+    running owncast-py server does): that process holds a shared lock on the dead-man-switch
+    byte of ``<path>-shm``, so an exclusive lock on it cannot be taken. False when there is no
+    ``-shm`` file or the lock is free (it is released at once). POSIX locks are per process:
+    a connection of this same process is not detected."""
+    shm = Path(f"{path}-shm")
+    try:
+        fd = os.open(shm, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # cannot even open it: assume someone else owns it
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _SHM_DEAD_MAN_SWITCH)
+        except OSError:
+            return True
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, _SHM_DEAD_MAN_SWITCH)
+        return False
+    finally:
+        os.close(fd)

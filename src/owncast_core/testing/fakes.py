@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from owncast_core.domain.activitypub import FederatedAction, Follower, FollowerState, OutboxItem
@@ -41,6 +41,13 @@ from owncast_core.domain.notifications import (
     VapidKeys,
     b64url_encode,
 )
+from owncast_core.domain.owncast_import import (
+    Extract,
+    LegacyAccessToken,
+    LegacyConfigEntry,
+    LegacyFile,
+    LegacyWebhook,
+)
 from owncast_core.domain.recordings import (
     MediaInfo,
     Recording,
@@ -56,6 +63,7 @@ from owncast_core.errors import (
     AuthenticationError,
     DeliveryFailed,
     DeliveryRefused,
+    ImportSourceError,
     NotFoundError,
     StorageError,
     TranscoderGone,
@@ -67,6 +75,8 @@ from owncast_core.ports.emoji import Emoji, EmojiFile
 from owncast_core.ports.repositories import JsonValue
 from owncast_core.ports.video import HlsFile, SegmentInfo, TranscoderListener, VariantInfo
 from owncast_core.services.log_history import LogHistoryBuffer
+
+T = TypeVar("T")
 
 
 class InMemoryConfigRepository:
@@ -1450,3 +1460,68 @@ class InMemoryAdminAccountRepository:
         if key not in self._accounts:
             raise NotFoundError(f"no admin account {username}")
         self._accounts[key] = replace(self._accounts[key], **changes)
+
+
+class InMemoryOwncastSource:
+    """``LegacyOwncastSource`` holding its rows in memory (fill the public lists before ``run``).
+
+    ``error`` set makes ``open`` raise ``ImportSourceError(error)``; ``opened``/``closed`` count calls.
+    """
+
+    def __init__(self, location: str = "memory://owncast") -> None:
+        self.location = location
+        self.error: str | None = None
+        self.opened = 0
+        self.closed = 0
+        self.config: list[LegacyConfigEntry] = []
+        self.user_rows: list[ChatUser] = []
+        self.token_rows: list[LegacyAccessToken] = []
+        self.message_rows: list[ChatRecord] = []
+        self.ban_rows: list[IPBan] = []
+        self.webhook_rows: list[LegacyWebhook] = []
+        self.follower_rows: list[Follower] = []
+        self.action_rows: list[FederatedAction] = []
+        self.files: dict[str, LegacyFile] = {}
+        self.emoji_files: list[LegacyFile] = []
+        self.problems: dict[str, list[str]] = {}
+
+    async def open(self) -> None:
+        self.opened += 1
+        if self.error is not None:
+            raise ImportSourceError(self.error)
+
+    async def close(self) -> None:
+        self.closed += 1
+
+    def _extract(self, name: str, items: Sequence[T]) -> Extract[T]:
+        return Extract(list(items), list(self.problems.get(name, [])))
+
+    async def config_entries(self) -> Extract[LegacyConfigEntry]:
+        return self._extract("config", self.config)
+
+    async def users(self) -> Extract[ChatUser]:
+        return self._extract("users", self.user_rows)
+
+    async def access_tokens(self) -> Extract[LegacyAccessToken]:
+        return self._extract("tokens", self.token_rows)
+
+    async def messages(self) -> Extract[ChatRecord]:
+        return self._extract("messages", self.message_rows)
+
+    async def ip_bans(self) -> Extract[IPBan]:
+        return self._extract("bans", self.ban_rows)
+
+    async def webhooks(self) -> Extract[LegacyWebhook]:
+        return self._extract("webhooks", self.webhook_rows)
+
+    async def followers(self) -> Extract[Follower]:
+        return self._extract("followers", self.follower_rows)
+
+    async def federated_actions(self) -> Extract[FederatedAction]:
+        return self._extract("actions", self.action_rows)
+
+    async def logo(self, file_name: str) -> LegacyFile | None:
+        return self.files.get(file_name)
+
+    async def emoji(self) -> Extract[LegacyFile]:
+        return self._extract("emoji", self.emoji_files)
