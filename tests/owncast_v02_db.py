@@ -15,6 +15,10 @@ from pathlib import Path
 FIXTURES = Path(__file__).parent / "fixtures" / "owncast_v02"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 GIF = b"GIF89a" + bytes(32)
+PUSH_SUBSCRIPTION = json.dumps({
+    "endpoint": "https://push.example.com/send/abc123",
+    "keys": {"p256dh": "BA" + "A" * 85, "auth": "A" * 22},  # 65-byte point starting 0x04, 16-byte secret
+})
 ADMIN_PASSWORD = "streamer-secret"
 """The admin password whose bcrypt hash is in gob_values.json."""
 
@@ -69,13 +73,15 @@ def build_owncast_v02(root: Path, *, now: datetime | None = None) -> OwncastV02:
             ("u-alice", "alice", 3, "alice,alice", "", None, ["tok-alice-1", "tok-alice-2"]),
             ("u-bob", "Bob 🎸", 7, "bobby,Bob 🎸", "MODERATOR", None, ["tok-bob"]),
             ("u-carol", "carol", 1, "carol", "", now - timedelta(days=1), ["tok-carol"]),
+            ("u-bot", "Quiz bot", 0, "Quiz bot", "CAN_SEND_SYSTEM_MESSAGES,CAN_SEND_MESSAGES", None, ["tok-bot"]),
         ]
         for uid, name, colour, previous, scopes, disabled, tokens in people:
             conn.execute(
                 "INSERT INTO users (id, display_name, display_color, created_at, disabled_at, previous_names, "
-                "scopes, type) VALUES (?, ?, ?, ?, ?, ?, ?, 'STANDARD')",
+                "scopes, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [uid, name, colour, go_sqlite_time(now - timedelta(days=30)),
-                 go_sqlite_time(disabled) if disabled else None, previous, scopes],
+                 go_sqlite_time(disabled) if disabled else None, previous, scopes,
+                 "API" if uid == "u-bot" else "STANDARD"],
             )
             out.users[uid] = (name, colour)
             for token in tokens:
@@ -99,6 +105,9 @@ def build_owncast_v02(root: Path, *, now: datetime | None = None) -> OwncastV02:
         conn.execute("INSERT INTO messages (id, user_id, body, eventType, timestamp) VALUES ('m-bad', 'u-bob', "
                      "'no time', 'CHAT', 'yesterday-ish')")
 
+        conn.execute("INSERT INTO notifications (channel, destination) VALUES ('BROWSER_PUSH_NOTIFICATION', ?)",
+                     [PUSH_SUBSCRIPTION])
+        conn.execute("INSERT INTO notifications (channel, destination) VALUES ('SMS', '+15550100')")
         conn.execute("INSERT INTO ip_bans (ip_address, notes) VALUES ('203.0.113.9', 'spam bot')")
         conn.execute("INSERT INTO ip_bans (ip_address, notes, created_at) VALUES ('2001:db8::1', NULL, ?)",
                      [go_sqlite_time(now - timedelta(days=2))])

@@ -398,6 +398,7 @@ class Container(containers.DeclarativeContainer):
         webhooks=webhook_repository,
         followers=followers_repository,
         activities=activitypub_repository,
+        notifications=notifications_repository,
         logo_store=logo_store,
         emoji_store=emoji_store,
         hasher=password_hasher,

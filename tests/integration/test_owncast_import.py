@@ -40,7 +40,7 @@ def counts(db: Path) -> dict[str, int]:
     try:
         return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
                 for table in ("config", "users", "user_access_tokens", "messages", "ip_bans", "webhooks",
-                              "ap_followers", "ap_accepted_activities")}
+                              "ap_followers", "ap_accepted_activities", "notifications")}
     finally:
         conn.close()
 
@@ -75,7 +75,7 @@ async def test_imported_owncast_serves_as_before(go: OwncastV02, tmp_path: Path,
     assert await run_cli("import-owncast", str(go.root), "--data-dir", str(data)) == 0
     report = capsys.readouterr().out
     assert f"Imported from {go.db}" in report
-    assert "chat users: 3 imported" in report and "chat messages: 4 imported" in report
+    assert "chat users: 4 imported" in report and "chat messages: 4 imported" in report
     assert "webhooks: 2 imported" in report and "Fediverse followers: 2 imported" in report
     assert (data / "backup" / "owncast-backup.db").is_file()
 
@@ -118,6 +118,14 @@ async def test_imported_owncast_serves_as_before(go: OwncastV02, tmp_path: Path,
         assert [f["link"] for f in followers["results"]] == ["https://social.example/users/fan1"]
         pending = (await client.get("/api/admin/followers/pending", auth=admin)).json()
         assert [f["link"] for f in pending] == ["https://other.example/@fan2"]
+
+        # an integration's token (an Owncast API user) still works
+        tokens = (await client.get("/api/admin/accesstokens", auth=admin)).json()
+        assert [t["accessToken"] for t in tokens] == ["tok-bot"]
+        sent = await client.post("/api/integrations/chat/system", json={"body": "still here"},
+                                 headers={"Authorization": "Bearer tok-bot"})
+        assert sent.status_code == 200, sent.text
+    assert counts(data / "owncast.db")["notifications"] == 1  # the browser push subscription (not the SMS one)
 
 
 async def test_a_second_import_changes_nothing(go: OwncastV02, tmp_path: Path,

@@ -3,6 +3,7 @@ changes nothing."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from owncast_core.domain.activitypub import FederatedAction, Follower
 from owncast_core.domain.chat import ChatRecord, ChatUser, IPBan
 from owncast_core.domain.config import Keys
+from owncast_core.domain.notifications import NotificationDestination
 from owncast_core.domain.owncast_import import (
     LegacyAccessToken,
     LegacyConfigEntry,
@@ -28,6 +30,7 @@ from owncast_core.testing.fakes import (
     InMemoryEmojiStore,
     InMemoryFollowersRepository,
     InMemoryLogoStore,
+    InMemoryNotificationsRepository,
     InMemoryOwncastSource,
     InMemoryUserRepository,
     InMemoryWebhookRepository,
@@ -38,6 +41,8 @@ from owncast_core.testing.fakes import (
 NOW = datetime(2026, 5, 1, 20, 0, tzinfo=UTC)
 BCRYPT = "$2a$04$m/dl1e4hVK/nFuu6A5rw/e8WcrfrgHgJg7SkwE7ZbgEqiZtaq3Yxy"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 8
+PUSH_SUBSCRIPTION = json.dumps({"endpoint": "https://push.example.com/s/1",
+                                "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22}})
 
 
 class Rig:
@@ -49,6 +54,7 @@ class Rig:
         self.webhooks = InMemoryWebhookRepository()
         self.followers = InMemoryFollowersRepository()
         self.activities = InMemoryActivityPubRepository()
+        self.notifications = InMemoryNotificationsRepository()
         self.logo = InMemoryLogoStore()
         self.emoji = InMemoryEmojiStore()
         self.backups: list[dict[str, Any]] = []
@@ -61,6 +67,7 @@ class Rig:
         return OwncastImportService(
             source=self.source, config=self.config, users=self.users, messages=self.messages,
             webhooks=self.webhooks, followers=self.followers, activities=self.activities,
+            notifications=self.notifications,
             logo_store=self.logo, emoji_store=self.emoji, hasher=PlainPasswordHasher(), clock=FakeClock(NOW),
             secrets=SequentialIds(), backup=self.backup,
         )
@@ -117,6 +124,11 @@ def rig() -> Rig:
                                   approved_at=NOW - timedelta(days=3))]
     src.action_rows = [FederatedAction("https://s.example/likes/1", "https://s.example/u/f",
                                        "FEDIVERSE_ENGAGEMENT_LIKE", NOW - timedelta(hours=1))]
+    src.destination_rows = [
+        NotificationDestination("BROWSER_PUSH_NOTIFICATION", PUSH_SUBSCRIPTION, NOW),
+        NotificationDestination("BROWSER_PUSH_NOTIFICATION", '{"endpoint": "http://10.0.0.1/x"}', NOW),
+        NotificationDestination("SMS", "+15550100", NOW),
+    ]
     return rig
 
 
@@ -205,6 +217,7 @@ async def test_everything_else_lands(rig: Rig) -> None:
     follower = await rig.followers.get("https://s.example/u/f")
     assert follower is not None and follower.follow_iri == "https://s.example/follows/1"
     assert await rig.activities.count_actions() == 1
+    assert [d.destination for d in await rig.notifications.list("BROWSER_PUSH_NOTIFICATION")] == [PUSH_SUBSCRIPTION]
 
 
 async def test_a_second_run_changes_nothing(rig: Rig) -> None:

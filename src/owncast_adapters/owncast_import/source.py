@@ -16,6 +16,7 @@ from owncast_adapters.owncast_import.gob import GobError, GobOpaque, decode_go_t
 from owncast_adapters.sqlite.database import in_use_by_another_process
 from owncast_core.domain.activitypub import FederatedAction, Follower
 from owncast_core.domain.chat import ChatRecord, ChatUser, IPBan
+from owncast_core.domain.notifications import NotificationDestination
 from owncast_core.domain.owncast_import import (
     Extract,
     LegacyAccessToken,
@@ -232,6 +233,10 @@ class SqliteOwncastSource:
         rows = await self._rows("ap_accepted_activities", ("iri", "actor", "type", "timestamp"))
         return self._convert(rows, _action, "Fediverse activity", "iri")
 
+    async def notification_destinations(self) -> Extract[NotificationDestination]:
+        rows = await self._rows("notifications", ("channel", "destination", "created_at"))
+        return self._convert(rows, _destination, "notification destination of channel", "channel")
+
     # files ----------------------------------------------------------------------------------------
     @property
     def _data_dir(self) -> Path:
@@ -356,3 +361,10 @@ def _action(row: dict[str, Any]) -> FederatedAction:
         raise ValueError("no activity, actor or type")
     return FederatedAction(str(row["iri"]), str(row["actor"]), str(row["type"]),
                            _required_time(row["timestamp"], "timestamp"))
+
+
+def _destination(row: dict[str, Any]) -> NotificationDestination:
+    if not row["channel"] or not row["destination"]:
+        raise ValueError("no channel or destination")
+    return NotificationDestination(str(row["channel"]), str(row["destination"]),
+                                   parse_sqlite_time(row["created_at"]) or datetime.now(UTC))

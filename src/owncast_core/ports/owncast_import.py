@@ -6,6 +6,7 @@ from typing import Protocol
 
 from owncast_core.domain.activitypub import FederatedAction, Follower
 from owncast_core.domain.chat import ChatRecord, ChatUser, IPBan
+from owncast_core.domain.notifications import NotificationDestination
 from owncast_core.domain.owncast_import import (
     Extract,
     LegacyAccessToken,
@@ -55,6 +56,8 @@ class LegacyOwncastSource(Protocol):
     async def followers(self) -> Extract[Follower]: ...
 
     async def federated_actions(self) -> Extract[FederatedAction]: ...
+
+    async def notification_destinations(self) -> Extract[NotificationDestination]: ...
 
     async def logo(self, file_name: str) -> LegacyFile | None: ...
 

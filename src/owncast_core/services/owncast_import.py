@@ -7,7 +7,8 @@ maps it through our own rules and writes it with our repositories, then returns 
 - The caller backs up our database first (``backup`` is awaited before anything is written).
 - Running it again writes nothing new: settings are upserted by key (same value), users,
   access tokens, messages, IP bans and followers are matched by their id/key, webhooks by URL
-  and events, Fediverse engagement by (activity, actor, type), emoji by file name; the logo is
+  and events, Fediverse engagement by (activity, actor, type), push subscriptions by (channel,
+  destination), emoji by file name; the logo is
   rewritten only when its bytes differ.
 - Chat users keep their ids and access tokens, so viewers come back as the same chat user
   with the same name and colour. Messages older than the chat retention (``retention``,
@@ -29,6 +30,7 @@ from typing import Any
 from owncast_core.domain.activitypub import Follower
 from owncast_core.domain.chat import HISTORY_RETENTION, ChatRecord, ChatUser
 from owncast_core.domain.config import Keys
+from owncast_core.domain.notifications import BROWSER_PUSH_NOTIFICATION, CHANNELS, PushSubscription
 from owncast_core.domain.owncast_import import (
     ADMIN_PASSWORD_KEY,
     LOGO_PATH_KEY,
@@ -49,6 +51,7 @@ from owncast_core.ports.auth import PasswordHasher
 from owncast_core.ports.chat import ChatRepository, UserRepository
 from owncast_core.ports.clock import Clock, SecretGenerator
 from owncast_core.ports.emoji import EmojiStore
+from owncast_core.ports.notifications import NotificationsRepository
 from owncast_core.ports.owncast_import import LegacyOwncastSource
 from owncast_core.ports.repositories import ConfigRepository
 from owncast_core.ports.webhooks import WebhookRepository
@@ -70,6 +73,7 @@ class OwncastImportService:
         webhooks: WebhookRepository,
         followers: FollowersRepository,
         activities: ActivityPubRepository,
+        notifications: NotificationsRepository,
         logo_store: LogoStore,
         emoji_store: EmojiStore,
         hasher: PasswordHasher,
@@ -86,6 +90,7 @@ class OwncastImportService:
         self._webhooks = webhooks
         self._followers = followers
         self._activities = activities
+        self._notifications = notifications
         self._logo_store = logo_store
         self._emoji_store = emoji_store
         self._hasher = hasher
@@ -112,6 +117,7 @@ class OwncastImportService:
             await self._import_webhooks(report.category("webhooks"))
             await self._import_followers(report.category("Fediverse followers"))
             await self._import_actions(report.category("Fediverse engagement"))
+            await self._import_destinations(report.category("go-live notification subscriptions"))
             return report
         finally:
             await self._source.close()
@@ -325,6 +331,25 @@ class OwncastImportService:
         self._problems(extract, category)
         for action in extract.items:
             if await self._activities.add_action(action):
+                category.imported += 1
+            else:
+                category.unchanged += 1
+        self._done(category)
+
+    async def _import_destinations(self, category: CategoryReport) -> None:
+        extract = await self._source.notification_destinations()
+        self._problems(extract, category)
+        for dest in extract.items:
+            if dest.channel not in CHANNELS:
+                category.skip(f"a {dest.channel} subscription", "not a notification channel we send")
+                continue
+            try:
+                if dest.channel == BROWSER_PUSH_NOTIFICATION:
+                    PushSubscription.parse(dest.destination)
+            except ValidationError as exc:
+                category.skip("a browser push subscription", str(exc))
+                continue
+            if await self._notifications.add(dest.channel, dest.destination, dest.created_at):
                 category.imported += 1
             else:
                 category.unchanged += 1

@@ -1481,6 +1481,7 @@ class InMemoryOwncastSource:
         self.webhook_rows: list[LegacyWebhook] = []
         self.follower_rows: list[Follower] = []
         self.action_rows: list[FederatedAction] = []
+        self.destination_rows: list[NotificationDestination] = []
         self.files: dict[str, LegacyFile] = {}
         self.emoji_files: list[LegacyFile] = []
         self.problems: dict[str, list[str]] = {}
@@ -1519,6 +1520,9 @@ class InMemoryOwncastSource:
 
     async def federated_actions(self) -> Extract[FederatedAction]:
         return self._extract("actions", self.action_rows)
+
+    async def notification_destinations(self) -> Extract[NotificationDestination]:
+        return self._extract("destinations", self.destination_rows)
 
     async def logo(self, file_name: str) -> LegacyFile | None:
         return self.files.get(file_name)
