@@ -27,6 +27,11 @@ MAX_DEPTH = 64
 MAX_MESSAGE = 64 * 1024 * 1024
 """Largest single gob message accepted, in bytes."""
 
+MAX_VALUES = 1_000_000
+"""Most values (decoded or zero-filled) one ``decode_gob`` call produces: omitted struct fields
+are filled with zero values from the type definitions alone, so without a budget a small hostile
+input could describe an exponentially large zero value."""
+
 # Predefined type ids (encoding/gob/type.go's table: fixed by the wire format).
 _BOOL, _INT, _UINT, _FLOAT, _BYTES, _STRING, _COMPLEX, _INTERFACE = 1, 2, 3, 4, 5, 6, 7, 8
 _WIRE_TYPE, _ARRAY_TYPE, _COMMON_TYPE, _SLICE_TYPE, _STRUCT_TYPE, _FIELD_TYPE = 16, 17, 18, 19, 20, 21
@@ -139,9 +144,16 @@ class _Reader:
 class GobDecoder:
     """Decodes the values of one gob stream, remembering the type definitions it carries."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, *, max_values: int = MAX_VALUES) -> None:
         self._stream = _Reader(bytes(data))
         self._types: dict[int, _Wire] = {}
+        self._max_values = max_values
+        self._budget = max_values
+
+    def _spend(self) -> None:
+        self._budget -= 1
+        if self._budget < 0:
+            raise GobError(f"more than {self._max_values} values")
 
     def next_value(self) -> Any:
         """The next value of the stream (type definitions before it are consumed)."""
@@ -274,6 +286,7 @@ class GobDecoder:
     def _value(self, type_id: int, r: _Reader, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise GobError(f"values nested deeper than {MAX_DEPTH}")
+        self._spend()
         if type_id == _BOOL:
             return r.read_bool()
         if type_id == _INT:
@@ -331,6 +344,7 @@ class GobDecoder:
     def _zero(self, type_id: int, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise GobError(f"types nested deeper than {MAX_DEPTH}")
+        self._spend()
         zeros: dict[int, Any] = {_BOOL: False, _INT: 0, _UINT: 0, _FLOAT: 0.0, _BYTES: b"", _STRING: ""}
         if type_id in zeros:
             return zeros[type_id]
@@ -340,7 +354,7 @@ class GobDecoder:
         if isinstance(wire, _Slice):
             return []
         if isinstance(wire, _Array):
-            if wire.length > MAX_MESSAGE:
+            if not 0 <= wire.length <= self._max_values:
                 raise GobError(f"array type of length {wire.length}")
             return [self._zero(wire.elem, depth + 1) for _ in range(wire.length)]
         if isinstance(wire, _Map):
@@ -350,10 +364,11 @@ class GobDecoder:
         return None
 
 
-def decode_gob(data: bytes) -> Any:
-    """The first value of the gob stream ``data`` as plain Python (see the module docstring)."""
+def decode_gob(data: bytes, *, max_values: int = MAX_VALUES) -> Any:
+    """The first value of the gob stream ``data`` as plain Python (see the module docstring);
+    at most ``max_values`` values are produced (``GobError`` beyond)."""
     try:
-        return GobDecoder(data).next_value()
+        return GobDecoder(data, max_values=max_values).next_value()
     except RecursionError as exc:  # belt and braces: MAX_DEPTH keeps well below the limit
         raise GobError("values nested too deeply") from exc
 

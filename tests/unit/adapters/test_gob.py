@@ -124,3 +124,32 @@ def test_random_bytes_never_escape_as_another_error() -> None:
             decode_gob(bytes(data))
         except GobError:
             pass
+
+
+def _struct_definition(type_id: int, fields: list[tuple[str, int]]) -> bytes:
+    # -id, wireType{StructT: {CommonType{Name: "T", Id: id}, Field: [{Name, Id}...]}}
+    body = _sint(-type_id) + b"\x03" + b"\x01" + b"\x01\x01T\x01" + _sint(type_id) + b"\x00"
+    body += b"\x01" + _uint(len(fields))
+    for name, fid in fields:
+        body += b"\x01" + _uint(len(name)) + name.encode() + b"\x01" + _sint(fid) + b"\x00"
+    return _message(body + b"\x00\x00")
+
+
+def test_zero_filling_has_a_budget() -> None:
+    # 60 struct types, each with two fields of the next: an empty value of the first describes
+    # 2**60 zero values. It must fail quickly, not hang or exhaust memory.
+    data = b"".join(_struct_definition(65 + i, [("A", 66 + i), ("B", 66 + i)]) for i in range(59))
+    data += _struct_definition(65 + 59, [("A", 2)])
+    data += _message(_sint(65) + b"\x00")  # a struct value with no fields sent
+    with pytest.raises(GobError, match="more than 10000 values"):
+        decode_gob(data, max_values=10_000)
+
+
+def test_an_enormous_array_type_is_refused() -> None:
+    # -id, wireType{ArrayT: {CommonType{Name: "A", Id: id}, Elem: int, Len: 2**40}}
+    body = _sint(-65) + b"\x01" + b"\x01" + b"\x01\x01A\x01" + _sint(65) + b"\x00"
+    body += b"\x01" + _sint(2) + b"\x01" + bytes([0xFA]) + (2**41).to_bytes(6, "big") + b"\x00\x00"
+    holder = _struct_definition(66, [("Big", 65)])
+    data = _message(body) + holder + _message(_sint(66) + b"\x00")
+    with pytest.raises(GobError):
+        decode_gob(data)
