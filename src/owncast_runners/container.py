@@ -7,6 +7,7 @@ Everything the server needs is a provider here; embedders and tests override pro
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC
 from pathlib import Path
 
 from dependency_injector import containers, providers
@@ -58,6 +59,7 @@ from owncast_core import __version__
 from owncast_core.domain.config import Keys
 from owncast_core.domain.stats import GAUGES
 from owncast_core.domain.stream import preview_path_for
+from owncast_core.ports.clock import Clock
 from owncast_core.services.admin_accounts import AdminAccounts
 from owncast_core.services.admin_audit import AdminAuditTrail
 from owncast_core.services.admin_config import AdminConfigService
@@ -136,12 +138,14 @@ def go_live_snapshot(settings: Settings) -> Callable[[], str | None]:
     return lambda: "preview.gif" if preview.is_file() else "thumbnail.jpg" if thumbnail.is_file() else None
 
 
-def database_backup(database: Database) -> Callable[[], Awaitable[str | None]]:
-    """The import's "back up first" step: our online backup, as text (``None`` never: the
-    database is open, so there is always something to copy)."""
+def database_backup(database: Database, clock: Clock) -> Callable[[], Awaitable[str | None]]:
+    """The import's "back up first" step: an online backup to a file of its own,
+    ``before-owncast-import-<UTC time>.db`` beside the hourly one (which would overwrite it
+    within the hour), returned as text (``None`` never: the database is open)."""
 
     async def backup() -> str | None:
-        return str(await database.backup())
+        stamp = clock.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        return str(await database.backup(f"before-owncast-import-{stamp}.db"))
 
     return backup
 
@@ -404,5 +408,5 @@ class Container(containers.DeclarativeContainer):
         hasher=password_hasher,
         clock=clock,
         secrets=ids,
-        backup=providers.Callable(database_backup, database),
+        backup=providers.Callable(database_backup, database, clock),
     )

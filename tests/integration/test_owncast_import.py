@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -77,7 +78,14 @@ async def test_imported_owncast_serves_as_before(go: OwncastV02, tmp_path: Path,
     assert f"Imported from {go.db}" in report
     assert "chat users: 4 imported" in report and "chat messages: 4 imported" in report
     assert "webhooks: 2 imported" in report and "Fediverse followers: 2 imported" in report
-    assert (data / "backup" / "owncast-backup.db").is_file()
+    # the state from before the import is kept in a file of its own (the hourly backup cannot overwrite it)
+    [backup] = (data / "backup").glob("before-owncast-import-*.db")
+    assert f"Backup of the database before the import: {backup}" in report
+    with closing(sqlite3.connect(f"file:{backup}?mode=ro", uri=True)) as before:
+        tables = {row[0] for row in before.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        imported_name = before.execute("SELECT count(*) FROM config WHERE value LIKE '%Radio%'").fetchone()[0]
+        users = before.execute("SELECT count(*) FROM users").fetchone()[0]
+    assert {"config", "users"} <= tables and imported_name == 0 and users == 0
 
     async with running_server(data) as running:
         client, port = running.client, running.server.web_port

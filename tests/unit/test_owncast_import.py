@@ -164,6 +164,15 @@ async def test_backup_comes_before_any_write(rig: Rig) -> None:
     assert rig.source.opened == rig.source.closed == 1
 
 
+async def test_no_stream_keys_in_owncast_keeps_ours_and_says_which(rig: Rig) -> None:
+    await rig.config.set(Keys.STREAM_KEYS, [{"key": "abc123", "comment": "Default stream key"}])
+    rig.source.config = [LegacyConfigEntry("stream_keys", [])]
+    report = await rig.service().run()
+    assert (await rig.config.all())[Keys.STREAM_KEYS] == [{"key": "abc123", "comment": "Default stream key"}]
+    [skipped] = report.categories[0].skipped
+    assert skipped.what == "stream_keys" and "abc123" in skipped.reason and "set your own" in skipped.reason
+
+
 async def test_a_plain_text_password_from_owncast_v01_is_hashed(rig: Rig) -> None:
     rig.source.config = [LegacyConfigEntry("admin_password_key", "hunter2")]
     await rig.service().run()

@@ -78,9 +78,12 @@ class Database:
         db = self._db
         return await self._call(lambda: fn(db))
 
-    async def backup(self) -> Path:
-        """Write a consistent copy to ``backup_dir/owncast-backup.db`` atomically; return its path."""
-        return await self._call(self._backup_sync)
+    async def backup(self, name: str = BACKUP_NAME) -> Path:
+        """Write a consistent copy to ``backup_dir/<name>`` (default ``owncast-backup.db``, the
+        hourly one) atomically; return its path. ``name`` is a plain file name."""
+        if not name or Path(name).name != name:
+            raise ValueError(f"backup name must be a plain file name, not {name!r}")
+        return await self._call(lambda: self._backup_sync(name))
 
     async def _call(self, fn: Callable[[], T]) -> T:
         if self._executor is None:
@@ -122,12 +125,12 @@ class Database:
                 conn.close()
             self._db = None
 
-    def _backup_sync(self) -> Path:
+    def _backup_sync(self, name: str = BACKUP_NAME) -> Path:
         if self._db is None:
             raise StorageError("the database is not open")
         self.backup_dir.mkdir(parents=True, exist_ok=True)
-        final = self.backup_dir / BACKUP_NAME
-        tmp = self.backup_dir / (BACKUP_NAME + ".tmp")
+        final = self.backup_dir / name
+        tmp = self.backup_dir / (name + ".tmp")
         if tmp.exists():
             tmp.unlink()
         target = sqlite3.connect(tmp)

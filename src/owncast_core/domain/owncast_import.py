@@ -196,6 +196,11 @@ def _server_url(value: Any) -> str:
 def _stream_keys(value: Any) -> list[dict[str, str]]:
     if not isinstance(value, list):
         raise ValidationError("expected a list of stream keys")
+    if not value:
+        raise ValidationError(
+            "Owncast has no stream keys; ours keeps its own (on a new install the default abc123, which anyone "
+            "could use: set your own in the admin app)"
+        )
     return rules.parse_stream_keys(
         [{"key": _go(item, "Key"), "comment": _go(item, "Comment")} for item in value]
     )
