@@ -86,6 +86,11 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | No
     return base.with_overrides(**values, listen_from_config=unset)
 
 
+def flag_env_name(name: str) -> str:
+    """The full environment variable of a flag (``log_level`` -> ``OWNCAST_LOG_LEVEL``)."""
+    return ENV_PREFIX + flag_env(name)
+
+
 def flag_env(name: str) -> str:
     """The environment variable suffix of a flag (``web_port`` -> ``WEB_PORT``)."""
     return _FLAGS[name][0][2:].replace("-", "_").upper()
@@ -99,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     level = getattr(logging, settings.log_level.upper(), logging.INFO)
+    if args.command == "import-owncast" and args.log_level is None and not os.environ.get(flag_env_name("log_level")):
+        level = logging.WARNING  # the printed report says what happened; --log-level INFO shows each step
     logging.basicConfig(
         level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

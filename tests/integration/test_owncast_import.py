@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -185,3 +186,18 @@ async def test_refused_while_our_server_or_owncast_runs(go: OwncastV02, tmp_path
     hold_open(go.db, holder)  # Owncast itself still running
     assert await run_cli("import-owncast", str(go.root), "--data-dir", str(tmp_path / "other")) == 2
     assert "Owncast is still running" in capsys.readouterr().err
+
+
+def test_the_command_prints_the_report_and_logs_only_problems(go: OwncastV02, tmp_path: Path) -> None:
+    """As a streamer runs it: the report on stdout; stderr quiet (no migration or per-step lines)
+    unless --log-level asks for them."""
+    command = [sys.executable, "-m", "owncast_runners.cli", "import-owncast", str(go.root)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OWNCAST_")}
+    done = subprocess.run([*command, "--data-dir", str(tmp_path / "a")], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "chat users: 4 imported" in done.stdout and done.stderr == ""
+    verbose = subprocess.run([*command, "--data-dir", str(tmp_path / "b"), "--log-level", "INFO"],
+                             capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert verbose.returncode == 0
+    assert "database migration 1" in verbose.stderr and "owncast.import: chat users: 4 imported" in verbose.stderr

@@ -128,8 +128,8 @@ class OwncastImportService:
 
     def _done(self, category: CategoryReport) -> None:
         self._log.info("%s", category.summary())
-        for item in category.skipped:
-            self._log.warning("%s: skipped %s: %s", category.name, item.what, item.reason)
+        for item in category.skipped:  # INFO: the report returned (and printed by the CLI) lists them
+            self._log.info("%s: skipped %s: %s", category.name, item.what, item.reason)
         for item in category.not_needed:
             self._log.info("%s: not needed: %s (%s)", category.name, item.what, item.reason)
 
