@@ -519,7 +519,7 @@ def report(args: argparse.Namespace, samples: list[Sample], load: Load, publish_
           f"HTTP {load.http['ok']} ok, {load.errors} errors: "
           f"{dict((k, v) for k, v in load.http.items() if k != 'ok') or 'none'}")  # fmt: skip
     print(f"chat: {load.chat_sent} sent, {load.chat_received} frames received, {load.chat_connects} connects, "
-          f"{load.chat_disconnects} unexpected disconnects, refused {dict(load.chat_refused) or 'none'}")
+          f"{load.chat_disconnects} unexpected disconnects, connection errors {dict(load.chat_refused) or 'none'}")
     ffmpeg_err = ffmpeg_log.read_text(errors="replace").strip()
     if ffmpeg_err:
         print("ffmpeg said:", ffmpeg_err[-800:])
