@@ -121,3 +121,23 @@ class RecordingListener:
 
     def segments(self, variant: int) -> list[SegmentInfo]:
         return [s for s in self.of("segment") if s.variant == variant]
+
+
+def shift_flv_timestamps(source: Path, target: Path, *, from_ms: int, by_ms: int) -> Path:
+    """Copy an FLV file, adding ``by_ms`` to the timestamp of every audio and video tag at or
+    after ``from_ms`` (as a publisher whose clock jumps); returns ``target``."""
+    data = source.read_bytes()
+    header = 9 + 4  # the FLV header and the first PreviousTagSize
+    out = bytearray(data[:header])
+    pos = header
+    while pos + 11 <= len(data):
+        tag_type, size = data[pos], int.from_bytes(data[pos + 1 : pos + 4], "big")
+        tag = bytearray(data[pos : pos + 11 + size + 4])
+        time = int.from_bytes(tag[4:7], "big") | tag[7] << 24
+        if tag_type in (8, 9) and time >= from_ms:
+            time = (time + by_ms) & 0xFFFFFFFF
+            tag[4:7], tag[7] = (time & 0xFFFFFF).to_bytes(3, "big"), time >> 24
+        out += tag
+        pos += len(tag)
+    target.write_bytes(bytes(out))
+    return target

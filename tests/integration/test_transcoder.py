@@ -31,6 +31,7 @@ from .media import (
     ffprobe,
     make_flv,
     playlist_segments,
+    shift_flv_timestamps,
     video_packets,
 )
 
@@ -536,6 +537,74 @@ def assert_preview(path: Path, size: tuple[int, int]) -> None:
     (gif,) = data["streams"]
     assert (gif["codec_name"], gif["width"], gif["height"]) == ("gif", *size)
     assert (int(gif["nb_read_frames"]), gif["r_frame_rate"]) == (8, "8/1")
+
+
+async def test_a_small_picture_with_previews_and_two_variants(tmp_path: Path) -> None:
+    # The input's own size is the first variant's, so that variant encodes the decoded frames
+    # as they are, while the thumbnail and the animated preview (no scaling down at 320 wide)
+    # read the same frames: nothing may retime them behind the variant's back.
+    flv = make_flv(tmp_path / "small.flv", seconds=4, size="320x240")
+    out = tmp_path / "hls"
+    job = make_job(
+        out,
+        StreamOutputVariant(scaled_height=240, framerate=30, video_bitrate=600, cpu_usage_level=0),
+        StreamOutputVariant(scaled_height=120, framerate=15, video_bitrate=200, cpu_usage_level=0),
+        latency=KEEP_ALL,
+        thumbnail=tmp_path / "thumbnail.jpg",
+    )
+    rec = await transcode(job, flv)
+    assert (rec.returncode, rec.of("error")) == (0, [])
+    assert_preview(tmp_path / "preview.gif", (320, 240))
+    for variant, fps in ((0, 30), (1, 15)):
+        times = stream_times(out / str(variant))
+        assert_increasing(times)
+        assert len(times["video"]) == 4 * fps
+
+
+def stream_times(directory: Path) -> dict[str, list[float]]:
+    """The decoding times of every packet of each stream, over the segments a variant's playlist
+    lists, in order."""
+    times: dict[str, list[float]] = {}
+    for name in playlist_segments(directory / "stream.m3u8"):
+        data = ffprobe(directory / name, "-show_entries", "packet=codec_type,dts_time", "-show_packets")
+        for packet in data["packets"]:
+            times.setdefault(packet["codec_type"], []).append(float(packet["dts_time"]))
+    return times
+
+
+def assert_increasing(times: dict[str, list[float]]) -> None:
+    for kind, values in times.items():
+        steps = [b - a for a, b in itertools.pairwise(values)]
+        assert min(steps) > 0, f"{kind} goes back"
+
+
+def playlist_seconds(playlist: Path) -> float:
+    return sum(float(line[8:].rstrip(",")) for line in playlist.read_text().splitlines() if line.startswith("#EXTINF:"))
+
+
+@pytest.mark.parametrize("jump_ms", [-2000, -20_000, 20_000])
+async def test_a_publisher_clock_jump_does_not_end_the_broadcast(
+    tmp_path: Path, media: Media, jump_ms: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 4 s of media whose clock jumps 2 s in: an encoded variant and one copying audio and video.
+    flv = shift_flv_timestamps(media.av, tmp_path / "jump.flv", from_ms=2000, by_ms=jump_ms)
+    out = tmp_path / "hls"
+    job = make_job(
+        out,
+        StreamOutputVariant(framerate=30, video_bitrate=800),
+        StreamOutputVariant(video_passthrough=True),
+        latency=KEEP_ALL,
+    )
+    rec = await transcode(job, flv)
+    assert (rec.returncode, rec.of("error")) == (0, [])
+    for variant in (0, 1):
+        times = stream_times(out / str(variant))
+        assert_increasing(times)
+        # No hole where the clock jumped forward, no overlap where it went back: the playlist
+        # is as long as the input, and sound ends with the picture.
+        assert abs(playlist_seconds(out / str(variant) / "stream.m3u8") - 4.0) < 0.3
+        assert abs(times["video"][-1] - times["audio"][-1]) < 0.1
+        assert max(b - a for a, b in itertools.pairwise(times["video"])) < 0.1
 
 
 async def test_video_without_audio(tmp_path: Path, media: Media) -> None:

@@ -26,6 +26,7 @@ from owncast_adapters.video.transcoder.framerate import DropPredictor
 from owncast_adapters.video.transcoder.frames import copy_packet
 from owncast_adapters.video.transcoder.master import MasterPlaylistPublisher
 from owncast_adapters.video.transcoder.thumbnail import PreviewMaker, Thumbnailer
+from owncast_adapters.video.transcoder.timeline import InputTimeline, Jump
 from owncast_adapters.video.transcoder.variants import Item, TimedFrame, VariantWorker
 from owncast_core.domain.stream import TranscodeJob
 
@@ -125,6 +126,8 @@ class Pipeline:
         self._packets_without_picture = 0
         self._video_packets = 0  # given to the decoder
         self._video_pictures = 0  # that came out of it
+        self._timeline = InputTimeline()
+        self._nudged: dict[str, int] = {}  # packets per stream moved forward by a little
         self._drops = DropPredictor(
             (w.variant.effective_framerate for w in self._video_encoders),
             (self._video_in.time_base if self._video_in is not None else None) or Fraction(1, 1000),
@@ -147,6 +150,7 @@ class Pipeline:
             for packet in self._container.demux(*streams):
                 if packet.size == 0:
                     continue  # the demuxer's end-of-stream markers; decoders are flushed below
+                self._retime(packet)
                 if packet.stream is self._video_in:
                     self._video_packet(packet)
                 else:
@@ -173,10 +177,31 @@ class Pipeline:
             left = self._video_packets - self._video_pictures
             reason = "only keyframes feed the thumbnail" if not self._video_encoders else "no variant shows them"
             logger.info("video: %d frames decoded, %d left undecoded (%s)", self._video_pictures, left, reason)
+        for kind, count in self._nudged.items():
+            logger.info("%s: %d packet(s) came with a time before the previous one's; moved after it", kind, count)
         self._container.close()
         if input_error is not None:
             self._failures.fail(f"the broadcast's stream could not be read: {input_error}", EXIT_BAD_INPUT)
         return EXIT_OK
+
+    def _retime(self, packet: Packet[Any]) -> None:
+        """Give ``packet`` timestamps that carry on from its stream's previous ones (see
+        ``InputTimeline``): a publisher's jumping clock must not end the broadcast."""
+        kind = packet.stream.type
+        time_base = packet.time_base
+        if time_base is None:
+            return
+        retimed = self._timeline.retime(kind, packet.pts, packet.dts, time_base, packet.duration or 0)
+        if retimed.dts != packet.dts:
+            packet.dts = retimed.dts
+        if retimed.pts != packet.pts:
+            packet.pts = retimed.pts
+        if retimed.jump is not None:
+            _log_jump(retimed.jump)
+        if retimed.nudged:
+            count = self._nudged[kind] = self._nudged.get(kind, 0) + 1
+            if count == 1:
+                logger.info("%s: a packet came with a time before the previous one's; moved after it", kind)
 
     def _decode(self, stream: VideoStream | AudioStream, packet: Packet[Any] | None) -> list[Any]:
         try:
@@ -267,7 +292,22 @@ class Pipeline:
                 if self._preview is not None:
                     self._preview.start()
             if self._preview is not None:
-                self._preview.offer(frame)
+                assert self._video_in is not None
+                time_base = self._video_in.time_base
+                self._preview.offer(frame, None if timed.pts is None or time_base is None else timed.pts * time_base)
+
+
+def _log_jump(jump: Jump) -> None:
+    direction = "back" if jump.step < 0 else "forward"
+    how = (
+        "shifted as the other stream was, so they stay in sync"
+        if jump.followed
+        else "shifted to carry on right after its previous packet"
+    )
+    logger.warning(
+        "the broadcast's %s timestamps jumped %s by %.3f s (publisher clock reset?); %s (%+.3f s)",
+        jump.stream, direction, abs(float(jump.step)), how, float(jump.shift),
+    )  # fmt: skip
 
 
 def run(job: TranscodeJob, events: EventWriter, *, open_timeout: float | None = None) -> int:

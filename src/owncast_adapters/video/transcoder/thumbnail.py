@@ -76,7 +76,9 @@ PREVIEW_WIDTH = 480
 
 def encode_gif(frames: list[VideoFrame], fps: int = PREVIEW_FPS) -> bytes:
     """An animated GIF of ``frames`` (all the same size, yuv420p) at ``fps``, with one palette
-    made for these frames (``palettegen`` + ``paletteuse``, as Owncast's ffmpeg command)."""
+    made for these frames (``palettegen`` + ``paletteuse``, as Owncast's ffmpeg command).
+
+    It retimes the frames (``pts``, ``time_base``): they must be the caller's own."""
     width, height = frames[0].width, frames[0].height
     graph = av.filter.Graph()
     source = graph.add_buffer(
@@ -118,6 +120,9 @@ class PreviewMaker:
     the GIF is made and written (atomically) on a worker thread, so the decode thread never
     waits for it. A round is skipped while the previous GIF is still being made. Failures
     are logged and never fatal: the preview is an extra.
+
+    Offered frames are only read, never changed or kept: a variant thread may be encoding the
+    very same frame, retiming it as it goes (so its ``pts`` is not the input time either).
     """
 
     def __init__(self, path: str) -> None:
@@ -141,18 +146,22 @@ class PreviewMaker:
         self._collecting = True
         self._next_time = float("-inf")
 
-    def offer(self, frame: VideoFrame) -> None:
-        """Take ``frame`` if it is the next one due."""
-        if not self._collecting or frame.time is None or frame.time < self._next_time:
+    def offer(self, frame: VideoFrame, time: float | Fraction | None) -> None:
+        """Take a copy of ``frame`` if it is the next one due; ``time``: its input time in
+        seconds (``None``: unknown, not taken)."""
+        if not self._collecting or time is None or time < self._next_time:
             return
         if self._next_time == float("-inf"):
-            self._next_time = frame.time
+            self._next_time = float(time)
         self._next_time += 1 / PREVIEW_FPS
         width = min(PREVIEW_WIDTH, frame.width) // 2 * 2
         height = max(2, round(frame.height * width / frame.width / 2) * 2)
-        self._frames.append(
-            self._scaler.reformat(frame, width, height, "yuv420p", interpolation=Interpolation.BICUBIC, threads=1)
+        image = self._scaler.reformat(
+            frame, width, height, "yuv420p", interpolation=Interpolation.BICUBIC, threads=1
         )
+        if image is frame:  # already small: encode_gif must not retime the shared frame
+            image = copy_frame(frame)
+        self._frames.append(image)
         if len(self._frames) == PREVIEW_FRAMES:
             self._collecting = False
             frames, self._frames = self._frames, []

@@ -42,6 +42,7 @@ from owncast_adapters.video.transcoder.frames import copy_frame
 from owncast_adapters.video.transcoder.master import MasterPlaylistPublisher
 from owncast_adapters.video.transcoder.playlists import PlaylistWatcher
 from owncast_adapters.video.transcoder.scaling import output_size
+from owncast_adapters.video.transcoder.timeline import IncreasingDts
 from owncast_core.domain.stream import StreamOutputVariant, TranscodeJob, x264_preset
 from owncast_core.ports.video import VariantInfo
 
@@ -192,6 +193,7 @@ class VariantWorker:
         self._size = (0, 0)
         self._last_image: VideoFrame | None = None
         self._reported = False
+        self._dts_guards: dict[int, IncreasingDts] = {}
 
     # -- decode thread side ------------------------------------------------------------------
 
@@ -351,6 +353,19 @@ class VariantWorker:
 
     def _mux(self, packet: Packet[Any]) -> None:
         assert self._out is not None
+        stream = packet.stream
+        guard = self._dts_guards.get(stream.index)
+        if guard is None:
+            guard = self._dts_guards[stream.index] = IncreasingDts()
+        fixed = guard.fix(packet.pts, packet.dts)
+        if fixed is not None:
+            # The muxer would refuse the packet and end the broadcast; the ffmpeg CLI does this.
+            if guard.fixed == 1 or guard.fixed % 1000 == 0:
+                logger.warning(
+                    "variant %d: %s packet with a time (dts %d) not after the previous one's; "
+                    "moved to %d (%d so far)", self.index, stream.type, packet.dts, fixed[1], guard.fixed,
+                )  # fmt: skip
+            packet.pts, packet.dts = fixed
         self._out.mux_one(packet)
         self._files.check()
         if not self._reported and (self._video_out is None or packet.stream is self._video_out):
