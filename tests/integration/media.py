@@ -72,6 +72,14 @@ def decoded_video_frames(path: str | os.PathLike[str]) -> int:
     return int(data["streams"][0]["nb_read_frames"])
 
 
+def decode_errors(path: str | os.PathLike[str]) -> str:
+    """What the ffmpeg CLI reports as errors while decoding every stream of a file ("" if none)."""
+    return subprocess.run(
+        ["ffmpeg", "-v", "error", "-nostdin", "-i", str(path), "-f", "null", "-"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stderr  # fmt: skip
+
+
 def playlist_segments(path: str | os.PathLike[str]) -> list[str]:
     """The segment URIs a media playlist lists."""
     return [line for line in Path(path).read_text().splitlines() if line and not line.startswith("#")]
@@ -123,21 +131,51 @@ class RecordingListener:
         return [s for s in self.of("segment") if s.variant == variant]
 
 
+FLV_HEADER = 9 + 4  # the FLV header and the first PreviousTagSize
+FLV_AUDIO, FLV_VIDEO = 8, 9
+
+
+def flv_tags(data: bytes) -> list[bytearray]:
+    """The tags of an FLV file, each with its trailing PreviousTagSize."""
+    tags, pos = [], FLV_HEADER
+    while pos + 11 <= len(data):
+        size = int.from_bytes(data[pos + 1 : pos + 4], "big")
+        tags.append(bytearray(data[pos : pos + 11 + size + 4]))
+        pos += 11 + size + 4
+    return tags
+
+
+def flv_tag_time(tag: bytearray) -> int:
+    return int.from_bytes(tag[4:7], "big") | tag[7] << 24
+
+
+def set_flv_tag_time(tag: bytearray, time: int) -> None:
+    time &= 0xFFFFFFFF
+    tag[4:7], tag[7] = (time & 0xFFFFFF).to_bytes(3, "big"), time >> 24
+
+
 def shift_flv_timestamps(source: Path, target: Path, *, from_ms: int, by_ms: int) -> Path:
     """Copy an FLV file, adding ``by_ms`` to the timestamp of every audio and video tag at or
     after ``from_ms`` (as a publisher whose clock jumps); returns ``target``."""
     data = source.read_bytes()
-    header = 9 + 4  # the FLV header and the first PreviousTagSize
-    out = bytearray(data[:header])
-    pos = header
-    while pos + 11 <= len(data):
-        tag_type, size = data[pos], int.from_bytes(data[pos + 1 : pos + 4], "big")
-        tag = bytearray(data[pos : pos + 11 + size + 4])
-        time = int.from_bytes(tag[4:7], "big") | tag[7] << 24
-        if tag_type in (8, 9) and time >= from_ms:
-            time = (time + by_ms) & 0xFFFFFFFF
-            tag[4:7], tag[7] = (time & 0xFFFFFF).to_bytes(3, "big"), time >> 24
+    out = bytearray(data[:FLV_HEADER])
+    for tag in flv_tags(data):
+        time = flv_tag_time(tag)
+        if tag[0] in (FLV_AUDIO, FLV_VIDEO) and time >= from_ms:
+            set_flv_tag_time(tag, time + by_ms)
         out += tag
-        pos += len(tag)
+    target.write_bytes(bytes(out))
+    return target
+
+
+def join_flv(first: Path, second: Path, target: Path, *, at_ms: int) -> Path:
+    """One FLV stream: ``first``, then the audio and video of ``second`` (sequence headers
+    included, as a publisher that changes its settings mid-stream sends them) from ``at_ms``
+    on; returns ``target``."""
+    out = bytearray(first.read_bytes())
+    for tag in flv_tags(second.read_bytes()):
+        if tag[0] in (FLV_AUDIO, FLV_VIDEO):
+            set_flv_tag_time(tag, flv_tag_time(tag) + at_ms)
+            out += tag
     target.write_bytes(bytes(out))
     return target

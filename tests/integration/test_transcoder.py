@@ -27,8 +27,10 @@ from owncast_core.errors import TranscoderGone
 
 from .media import (
     RecordingListener,
+    decode_errors,
     decoded_video_frames,
     ffprobe,
+    join_flv,
     make_flv,
     playlist_segments,
     shift_flv_timestamps,
@@ -605,6 +607,34 @@ async def test_a_publisher_clock_jump_does_not_end_the_broadcast(
         assert abs(playlist_seconds(out / str(variant) / "stream.m3u8") - 4.0) < 0.3
         assert abs(times["video"][-1] - times["audio"][-1]) < 0.1
         assert max(b - a for a, b in itertools.pairwise(times["video"])) < 0.1
+
+
+async def test_a_resolution_change_mid_stream(tmp_path: Path) -> None:
+    # The publisher goes from 640x360 to 1280x720 after 3 s (a new sequence header).
+    first = make_flv(tmp_path / "small.flv", seconds=3, size="640x360")
+    second = make_flv(tmp_path / "large.flv", seconds=3, size="1280x720")
+    flv = join_flv(first, second, tmp_path / "both.flv", at_ms=3000)
+    out = tmp_path / "hls"
+    job = make_job(
+        out,
+        StreamOutputVariant(scaled_height=360, framerate=30, video_bitrate=800),
+        StreamOutputVariant(video_passthrough=True),
+        latency=KEEP_ALL,
+    )
+    rec = await transcode(job, flv)
+    assert (rec.returncode, rec.of("error")) == (0, [])
+    sizes: dict[int, list[tuple[int, int]]] = {}
+    for variant in (0, 1):
+        for name in playlist_segments(out / str(variant) / "stream.m3u8"):
+            segment = out / str(variant) / name
+            video = streams_of(segment)["video"]
+            sizes.setdefault(variant, []).append((int(str(video["width"])), int(str(video["height"]))))
+            # Every picture decodes, with no error: the copy carries the new parameter sets.
+            errors = decode_errors(segment)
+            assert errors == "", f"{segment}: {errors[:500]}"
+        assert len(stream_times(out / str(variant))["video"]) == 180
+    assert set(sizes[0]) == {(640, 360)}  # the encoded variant keeps its size
+    assert sizes[1][0] == (640, 360) and sizes[1][-1] == (1280, 720)
 
 
 async def test_video_without_audio(tmp_path: Path, media: Media) -> None:

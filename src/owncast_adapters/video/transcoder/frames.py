@@ -36,11 +36,17 @@ def copy_frame(frame: VideoFrame) -> VideoFrame:
 
 
 def copy_packet(packet: Packet[Any]) -> Packet[Any]:
-    """A new packet with the same payload, timestamps and keyframe flag (no stream)."""
+    """A new packet with the same payload, timestamps, keyframe flag and side data (no stream).
+
+    The side data matters: a publisher that changes its resolution mid-stream sends a new
+    sequence header, which the FLV demuxer hands on as ``new_extradata`` side data of the next
+    packet; a variant copying the video needs it to put the new parameter sets in its output."""
     copy = Packet(bytes(packet))
     copy.pts = packet.pts
     copy.dts = packet.dts
     copy.time_base = packet.time_base
     copy.duration = packet.duration
     copy.is_keyframe = packet.is_keyframe
+    for side_data in packet.iter_sidedata():
+        copy.set_sidedata(side_data)
     return copy
