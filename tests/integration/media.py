@@ -25,6 +25,8 @@ def make_flv(
     gop: int | None = None,
     bframes: int = 0,
     x264_params: str = "",
+    sample_rate: int = 44100,
+    channels: int = 1,
 ) -> Path:
     """Write a test-pattern (H.264) + tone (AAC) FLV with the ffmpeg CLI; returns ``path``.
     ``bframes``: B-frames between references (non-reference ones, as OBS's x264 sends);
@@ -33,7 +35,7 @@ def make_flv(
     if video:
         cmd += ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}"]
     if audio:
-        cmd += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"]
+        cmd += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate={sample_rate}"]
     cmd += ["-t", str(seconds)]
     if video:
         cmd += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", str(gop or rate * 2)]
@@ -43,7 +45,7 @@ def make_flv(
         if params:
             cmd += ["-x264-params", ":".join(params)]
     if audio:
-        cmd += ["-c:a", "aac", "-b:a", "64k"]
+        cmd += ["-c:a", "aac", "-b:a", "64k", "-ac", str(channels)]
     cmd += ["-f", "flv", str(path)]
     subprocess.run(cmd, check=True, timeout=120)
     return path

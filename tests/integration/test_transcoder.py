@@ -637,6 +637,38 @@ async def test_a_resolution_change_mid_stream(tmp_path: Path) -> None:
     assert sizes[1][0] == (640, 360) and sizes[1][-1] == (1280, 720)
 
 
+async def test_an_audio_change_mid_stream(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # The publisher's audio goes from 44.1 kHz mono to 48 kHz stereo after 3 s.
+    first = make_flv(tmp_path / "mono.flv", seconds=3)
+    second = make_flv(tmp_path / "stereo.flv", seconds=3, sample_rate=48000, channels=2)
+    flv = join_flv(first, second, tmp_path / "both.flv", at_ms=3000)
+    out = tmp_path / "hls"
+    job = make_job(
+        out,
+        StreamOutputVariant(framerate=30, video_bitrate=800, audio_passthrough=False, audio_bitrate=96),
+        StreamOutputVariant(video_passthrough=True),  # and audio: it cannot change what it announces
+        latency=KEEP_ALL,
+    )
+    with caplog.at_level(logging.INFO):
+        rec = await transcode(job, flv)
+    assert (rec.returncode, rec.of("error")) == (0, [])
+    # The encoded audio stays 44.1 kHz mono: the 48 kHz part is resampled, not played slower.
+    shapes = set()
+    for name in playlist_segments(out / "0" / "stream.m3u8"):
+        audio = streams_of(out / "0" / name)["audio"]
+        shapes.add((audio["sample_rate"], audio["channels"]))
+        assert decode_errors(out / "0" / name) == ""
+    assert shapes == {("44100", 1)}
+    times = stream_times(out / "0")
+    assert_increasing(times)
+    audio_seconds = len(times["audio"]) * 1024 / 44100
+    # 6 s and the encoder's priming; the 48 kHz samples taken as 44.1 kHz ones would make 6.3 s.
+    assert abs(audio_seconds - 6.0) < 0.15, audio_seconds
+    logged = caplog.text
+    assert "audio changed mid-stream to 48000 Hz stereo; it is encoded resampled to 44100 Hz mono" in logged
+    assert "1 variant(s) copying the audio keep announcing the first settings" in logged
+
+
 async def test_video_without_audio(tmp_path: Path, media: Media) -> None:
     out = tmp_path / "hls"
     job = make_job(out, StreamOutputVariant(framerate=30, video_bitrate=800), has_audio=False)

@@ -14,12 +14,14 @@ from fractions import Fraction
 from typing import Any, Literal, NoReturn
 
 import av
+from av.audio.frame import AudioFrame
 from av.audio.stream import AudioStream
 from av.container import InputContainer
 from av.packet import Packet
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
+from owncast_adapters.video.transcoder.audio import SteadyAudio
 from owncast_adapters.video.transcoder.diskio import is_disk_full
 from owncast_adapters.video.transcoder.events import EventWriter, ThumbnailWritten, TranscoderFailed
 from owncast_adapters.video.transcoder.framerate import DropPredictor
@@ -127,6 +129,7 @@ class Pipeline:
         self._video_packets = 0  # given to the decoder
         self._video_pictures = 0  # that came out of it
         self._timeline = InputTimeline()
+        self._steady_audio = SteadyAudio()
         self._nudged: dict[str, int] = {}  # packets per stream moved forward by a little
         self._drops = DropPredictor(
             (w.variant.effective_framerate for w in self._video_encoders),
@@ -166,6 +169,8 @@ class Pipeline:
         if self._decode_audio:
             assert self._audio_in is not None
             for frame in self._decode(self._audio_in, None):
+                self._audio_frame(frame)
+            for frame in self._steady_audio.flush():
                 self._share(self._audio_encoders, Item.AUDIO_FRAME, frame)
         for worker in self._workers:
             worker.finish()
@@ -249,11 +254,29 @@ class Pipeline:
             self._skipping = level
 
     def _audio_packet(self, packet: Packet[Any]) -> None:
+        if self._audio_copiers and packet.has_sidedata("new_extradata"):
+            logger.warning(
+                "the broadcast's audio settings changed mid-stream; %d variant(s) copying the audio keep "
+                "announcing the first settings, so players may play it at the wrong speed (restart the stream, "
+                "or turn off audio passthrough)", len(self._audio_copiers),
+            )  # fmt: skip
         self._share_packet(self._audio_copiers, Item.AUDIO_PACKET, packet, last_use=not self._decode_audio)
         if self._decode_audio:
             assert self._audio_in is not None
             for frame in self._decode(self._audio_in, packet):
-                self._share(self._audio_encoders, Item.AUDIO_FRAME, frame)
+                self._audio_frame(frame)
+
+    def _audio_frame(self, frame: AudioFrame) -> None:
+        frames = self._steady_audio.convert(frame)
+        changed, target = self._steady_audio.changed_to, self._steady_audio.target
+        if changed is not None and target is not None:
+            how = "back in those" if changed == target else f"resampled to {target.describe()}"
+            logger.warning(
+                "the broadcast's audio changed mid-stream to %s; it is encoded %s, as the stream started",
+                changed.describe(), how,
+            )  # fmt: skip
+        for converted in frames:
+            self._share(self._audio_encoders, Item.AUDIO_FRAME, converted)
 
     def _share_packet(self, workers: list[VariantWorker], kind: Item, packet: Packet[Any], *, last_use: bool) -> None:
         """Give each worker its own packet (muxing changes it); the original goes to the last

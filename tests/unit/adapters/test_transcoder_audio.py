@@ -1,0 +1,67 @@
+"""Decoded audio reaches the encoders in the shape of the stream's first audio."""
+
+from __future__ import annotations
+
+import math
+from array import array
+from fractions import Fraction
+
+from av.audio.frame import AudioFrame
+
+from owncast_adapters.video.transcoder.audio import AudioShape, SteadyAudio
+
+
+def tone(rate: int, layout: str, pts: int, samples: int = 1024) -> AudioFrame:
+    """A fltp frame of a 440 Hz tone; ``pts`` in samples of ``rate``."""
+    frame = AudioFrame(format="fltp", layout=layout, samples=samples)
+    wave = array("f", (math.sin(2 * math.pi * 440 * (n + pts) / rate) for n in range(samples))).tobytes()
+    for plane in frame.planes:
+        plane.update(wave + bytes(plane.buffer_size - len(wave)))
+    frame.sample_rate = rate
+    frame.pts = pts
+    frame.time_base = Fraction(1, rate)
+    return frame
+
+
+def samples(frames: list[AudioFrame]) -> int:
+    return sum(f.samples for f in frames)
+
+
+def test_frames_of_the_first_shape_pass_as_they_are() -> None:
+    steady = SteadyAudio()
+    first, second = tone(44100, "mono", 0), tone(44100, "mono", 1024)
+    assert steady.convert(first) == [first] and steady.changed_to is None
+    assert steady.convert(second) == [second] and steady.changed_to is None
+    assert steady.target == AudioShape("fltp", "mono", 44100)
+    assert steady.flush() == []
+
+
+def test_a_new_shape_is_resampled_to_the_first_and_back() -> None:
+    steady = SteadyAudio()
+    steady.convert(tone(44100, "mono", 0))
+    out = []
+    for n in range(47):  # ~1 s of 48 kHz stereo
+        out += steady.convert(tone(48000, "stereo", n * 1024))
+        if n == 0:
+            assert steady.changed_to == AudioShape("fltp", "stereo", 48000)
+        else:
+            assert steady.changed_to is None
+    back = tone(44100, "mono", 90000)
+    after = steady.convert(back)
+    assert steady.changed_to == AudioShape("fltp", "mono", 44100)
+    assert after[-1] is back  # the resampler's last samples first, then the frame itself
+    out += after[:-1]
+    assert {AudioShape.of(f) for f in out} == {AudioShape("fltp", "mono", 44100)}
+    # Every sample is kept, at the new rate: 47 * 1024 at 48 kHz is 44,236.8 at 44.1 kHz.
+    assert abs(samples(out) - 47 * 1024 * 44100 / 48000) <= 2
+    times = [f.pts * f.time_base for f in out if f.pts is not None and f.time_base is not None]
+    assert len(times) == len(out) and times == sorted(times)
+
+
+def test_flush_at_the_end_returns_what_the_resampler_holds() -> None:
+    steady = SteadyAudio()
+    steady.convert(tone(44100, "mono", 0))
+    out = steady.convert(tone(48000, "stereo", 0))
+    out += steady.flush()
+    assert abs(samples(out) - 1024 * 44100 / 48000) <= 2
+    assert steady.flush() == []
