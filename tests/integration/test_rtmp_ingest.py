@@ -18,10 +18,12 @@ from typing import Any
 import pytest
 
 from owncast_adapters.video.rtmp import RtmpLimits, RtmpServer, amf0
+from owncast_adapters.video.transcoder.pipeline import open_input
 from owncast_core.domain.stream import BroadcasterDetails
 from owncast_core.errors import StreamAlreadyLive, StreamKeyRejected, TranscoderError, TranscoderGone
 from owncast_core.ports.video import StreamSink
 
+from .media import make_flv
 from .rtmp_client import RawRtmpClient
 
 pytestmark = [
@@ -421,3 +423,69 @@ async def test_a_failing_begin_refuses_the_publisher(server: RtmpServer, handler
         assert await client.wait_closed_by_server()
     finally:
         await client.close()
+
+
+async def _publish_tags(port: int, metadata: dict[str, Any], tags: list[tuple[int, int, bytes]]) -> None:
+    """Publish FLV tags (type, timestamp, payload) as RTMP messages, then end the stream."""
+    client = await RawRtmpClient.open(port)
+    try:
+        await client.connect_and_publish()
+        await client.send_metadata(metadata)
+        for kind, ts, payload in tags:
+            await client.send(kind, payload, stream_id=1, timestamp=ts, csid=4 if kind == 8 else 6)
+        await client.call("FCUnpublish", None, KEY)
+        await client.call("deleteStream", None, 1.0)
+    finally:
+        await client.close()
+
+
+def _audio_from(tags: list[tuple[int, int, bytes]], start_ms: int) -> list[tuple[int, int, bytes]]:
+    """The tags with the audio beginning only at ``start_ms``: its sequence header then."""
+    (header,) = [t for t in tags if t[0] == 8 and t[2][1] == 0]
+    late = [t for t in tags if t[0] != 8 or (t[2][1] == 1 and t[1] >= start_ms)]
+    first_audio = next(i for i, t in enumerate(late) if t[0] == 8)
+    return [*late[:first_audio], (8, late[first_audio][1], header[2]), *late[first_audio:]]
+
+
+async def test_audio_that_begins_late_is_in_the_flv_the_transcoder_opens(
+    server: RtmpServer, handler: RecordingHandler, tmp_path: Path
+) -> None:
+    source = make_flv(tmp_path / "source.flv", seconds=5, size="640x360")
+    tags = [t for t in _flv_tags(source.read_bytes()) if t[0] in (8, 9)]
+    # Sound starts 3 s (far more than the transcoder's 32 KB probe) after the picture.
+    await _publish_tags(server.port, {"width": 640.0, "videocodecid": 7.0, "audiocodecid": 10.0},
+                        _audio_from(tags, 3000))
+    await asyncio.wait_for(handler.begun.wait(), 5)
+    await asyncio.wait_for(handler.sinks[0].closed.wait(), 5)
+
+    recorded = handler.sinks[0].path
+    assert recorded.read_bytes()[4] == 0x05  # the header announces audio and video
+    # The transcoder's own probing finds both streams at open: the audio cannot be missed.
+    container = open_input(str(recorded))
+    try:
+        assert {s.type for s in container.streams} == {"video", "audio"}
+    finally:
+        container.close()
+    kinds = [t[0] for t in _flv_tags(recorded.read_bytes())]
+    assert kinds.count(9) == [t[0] for t in tags].count(9) and 8 in kinds  # nothing lost while held
+
+
+async def test_announced_audio_that_never_comes_in_time_is_left_out(
+    handler: RecordingHandler, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = make_flv(tmp_path / "source.flv", seconds=8, size="320x240")
+    tags = [t for t in _flv_tags(source.read_bytes()) if t[0] in (8, 9)]
+    server = await _start(handler, handshake_timeout=2.0, no_media_timeout=2.0)
+    try:
+        with caplog.at_level(logging.INFO, logger=LOGGER):
+            await _publish_tags(server.port, {"width": 320.0, "audiocodecid": 10.0}, _audio_from(tags, 6000))
+            await asyncio.wait_for(handler.begun.wait(), 5)
+            await asyncio.wait_for(handler.sinks[0].closed.wait(), 5)
+    finally:
+        await server.stop()
+    recorded = handler.sinks[0].path
+    assert recorded.read_bytes()[4] == 0x01  # video only: the transcoder does not wait for audio
+    kinds = [t[0] for t in _flv_tags(recorded.read_bytes())]
+    assert 8 not in kinds and kinds.count(9) == [t[0] for t in tags].count(9)
+    assert "announced audio but sent none in the first 5 s; going live without it" in caplog.text
+    assert "audio began after the broadcast had started without it" in caplog.text

@@ -28,6 +28,7 @@ from owncast_adapters.video.rtmp.messages import (
     u32,
     user_control,
 )
+from owncast_adapters.video.rtmp.start import StartGate
 from owncast_core.domain.stream import BroadcasterDetails
 from owncast_core.errors import OwncastError, StreamAlreadyLive, StreamKeyRejected
 from owncast_core.ports.video import IngestHandler, StreamSink
@@ -94,6 +95,7 @@ class PublishSession:
         self._stream_id = 1
         self._metadata: dict[str, Any] = {}
         self._sink: StreamSink | None = None
+        self._gate: StartGate | None = None
         self._pending = bytearray()
 
     async def handle(self, message: RtmpMessage) -> None:
@@ -119,7 +121,14 @@ class PublishSession:
             await self._sink.write(data)
 
     async def close(self) -> None:
-        """Close the sink if ``begin`` returned one; later calls do nothing."""
+        """Close the sink if ``begin`` returned one, after what the start gate still held (the
+        publisher left before every stream began); later calls do nothing."""
+        if self._gate is not None and not self._gate.is_open and self._sink is not None:
+            self._pending += self._gate.release()
+            try:
+                await self.flush()
+            except Exception as exc:  # the transcoder may be gone: closing the sink still matters
+                self._log.debug("RTMP %s: last FLV bytes not written: %s", self.remote_addr, exc)
         sink, self._sink = self._sink, None
         if sink is not None:
             await sink.close()
@@ -129,7 +138,8 @@ class PublishSession:
             return
         if self.state is State.PUBLISHING:
             await self._go_live()
-        self._pending += flv.tag(kind, timestamp, payload)
+        assert self._gate is not None
+        self._pending += self._gate.offer(kind, timestamp, flv.tag(kind, timestamp, payload))
 
     async def _data(self, values: list[Any], timestamp: int) -> None:
         if self.state is State.CONNECTING or not values or values[0] != "onMetaData":
@@ -139,7 +149,8 @@ class PublishSession:
             self._metadata = metadata
             await self._go_live()
         else:
-            self._pending += flv.metadata_tag(metadata, timestamp)
+            assert self._gate is not None
+            self._pending += self._gate.offer(flv.TAG_SCRIPT, timestamp, flv.metadata_tag(metadata, timestamp))
 
     async def _go_live(self) -> None:
         details = BroadcasterDetails.from_metadata(
@@ -158,8 +169,11 @@ class PublishSession:
             self.in_begin = False
         self.state = State.LIVE
         self._log.debug("RTMP %s: live, %s", self.remote_addr, details.describe())  # the handler logs it
-        self._pending += flv.file_header(has_audio=details.has_audio, has_video=details.has_video)
-        self._pending += flv.metadata_tag(self._metadata)
+        # The FLV header goes out once every announced stream has begun (see StartGate).
+        announced = frozenset(
+            kind for kind, on in ((flv.TAG_AUDIO, details.has_audio), (flv.TAG_VIDEO, details.has_video)) if on
+        )
+        self._gate = StartGate(announced, flv.metadata_tag(self._metadata), logger=self._log, who=self.remote_addr)
 
     def _command(self, cmd: Command, stream_id: int) -> None:
         name, tid = cmd.name, cmd.transaction_id

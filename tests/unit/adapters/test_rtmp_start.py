@@ -1,0 +1,106 @@
+"""The FLV stream starts once every stream the publisher announced has begun."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from owncast_adapters.video.rtmp import flv
+from owncast_adapters.video.rtmp.start import StartGate
+
+AUDIO, VIDEO, SCRIPT = flv.TAG_AUDIO, flv.TAG_VIDEO, flv.TAG_SCRIPT
+BOTH = frozenset({AUDIO, VIDEO})
+META = flv.metadata_tag({"width": 320.0})
+LOG = logging.getLogger("test.rtmp_start")
+
+
+def tag(kind: int, ms: int) -> bytes:
+    return flv.tag(kind, ms, bytes([kind, ms & 0xFF]))
+
+
+def gate(announced: frozenset[int] = BOTH, **kwargs: int) -> StartGate:
+    return StartGate(announced, META, logger=LOG, who="1.2.3.4", **kwargs)
+
+
+def header(*, audio: bool, video: bool) -> bytes:
+    return flv.file_header(has_audio=audio, has_video=video) + META
+
+
+def test_both_streams_at_once_start_right_away() -> None:
+    g = gate()
+    assert g.offer(VIDEO, 0, tag(VIDEO, 0)) == b""
+    assert g.offer(AUDIO, 0, tag(AUDIO, 0)) == header(audio=True, video=True) + tag(VIDEO, 0) + tag(AUDIO, 0)
+    assert g.is_open
+    assert g.offer(VIDEO, 33, tag(VIDEO, 33)) == tag(VIDEO, 33)
+
+
+def test_video_is_held_until_the_late_audio_begins() -> None:
+    g = gate()
+    held = [tag(VIDEO, ms) for ms in range(0, 3000, 33)]
+    for ms, data in zip(range(0, 3000, 33), held, strict=True):
+        assert g.offer(VIDEO, ms, data) == b""
+    out = g.offer(AUDIO, 3000, tag(AUDIO, 3000))
+    # The audio's first tag (its sequence header) right after the video's: a short probe finds it.
+    assert out == header(audio=True, video=True) + held[0] + tag(AUDIO, 3000) + b"".join(held[1:])
+
+
+def test_an_announced_stream_that_never_begins_is_left_out_after_the_wait(caplog: pytest.LogCaptureFixture) -> None:
+    g = gate(wait_ms=5000)
+    for ms in range(0, 5000, 100):
+        assert g.offer(VIDEO, ms, tag(VIDEO, ms)) == b""
+    with caplog.at_level(logging.WARNING):
+        out = g.offer(VIDEO, 5000, tag(VIDEO, 5000))
+        assert out.startswith(header(audio=False, video=True) + tag(VIDEO, 0))
+        assert out.endswith(tag(VIDEO, 5000))
+        # It begins after all: dropped (a stream cannot join the transcoder's input later).
+        assert g.offer(AUDIO, 5100, tag(AUDIO, 5100)) == b""
+        assert g.offer(AUDIO, 5123, tag(AUDIO, 5123)) == b""
+    assert g.offer(VIDEO, 5133, tag(VIDEO, 5133)) == tag(VIDEO, 5133)
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == [
+        "RTMP 1.2.3.4: the publisher announced audio but sent none in the first 5 s; going live without it",
+        "RTMP 1.2.3.4: audio began after the broadcast had started without it; it is left out "
+        "(restart the stream to include it)",
+    ]
+
+
+def test_the_byte_cap_ends_the_wait() -> None:
+    g = gate(max_bytes=1000)
+    out = b""
+    for ms in range(0, 3300, 33):
+        out += g.offer(VIDEO, ms, tag(VIDEO, ms))
+        if out:
+            break
+    assert out.startswith(header(audio=False, video=True)) and 1000 <= len(out) < 1100
+
+
+def test_an_unannounced_stream_that_comes_with_the_first_tags_is_kept() -> None:
+    g = gate(frozenset({VIDEO}))
+    assert g.offer(AUDIO, 0, tag(AUDIO, 0)) == b""  # audio first, though only video was announced
+    assert g.offer(AUDIO, 23, tag(AUDIO, 23)) == b""
+    assert g.offer(VIDEO, 0, tag(VIDEO, 0)) == (
+        header(audio=True, video=True) + tag(AUDIO, 0) + tag(VIDEO, 0) + tag(AUDIO, 23)
+    )
+
+
+def test_script_tags_ride_along_and_release_opens_with_what_came() -> None:
+    g = gate()
+    update = flv.metadata_tag({"title": "x"}, 10)
+    assert g.offer(VIDEO, 0, tag(VIDEO, 0)) == b""
+    assert g.offer(SCRIPT, 10, update) == b""
+    assert g.release() == header(audio=False, video=True) + tag(VIDEO, 0) + update
+    assert g.release() == b""
+    assert g.offer(SCRIPT, 20, update) == update
+
+
+def test_release_before_any_media_announces_what_was_announced() -> None:
+    assert gate().release() == header(audio=True, video=True)
+
+
+def test_the_wait_follows_media_time_across_a_timestamp_wrap() -> None:
+    g = gate(wait_ms=5000)
+    start = 0xFFFFFFFF - 1000
+    assert g.offer(VIDEO, start, tag(VIDEO, 0)) == b""
+    assert g.offer(VIDEO, 2000, tag(VIDEO, 1)) == b""  # 3 s later, after the wrap
+    assert g.offer(VIDEO, 4100, tag(VIDEO, 2)) != b""  # 5.1 s later
