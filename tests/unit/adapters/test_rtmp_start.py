@@ -104,3 +104,60 @@ def test_the_wait_follows_media_time_across_a_timestamp_wrap() -> None:
     assert g.offer(VIDEO, start, tag(VIDEO, 0)) == b""
     assert g.offer(VIDEO, 2000, tag(VIDEO, 1)) == b""  # 3 s later, after the wrap
     assert g.offer(VIDEO, 4100, tag(VIDEO, 2)) != b""  # 5.1 s later
+
+
+AAC_RAW = bytes([0xAF, 0x01]) + b"aac"  # AAC, 44 kHz, 16-bit, stereo: the only flags AAC tags have
+AVC_INTER = bytes([0x27, 0x01, 0, 0, 0]) + b"avc"
+
+
+def media(kind: int, ms: int, payload: bytes) -> bytes:
+    return flv.tag(kind, ms, payload)
+
+
+def open_gate() -> StartGate:
+    g = gate()
+    g.offer(VIDEO, 0, media(VIDEO, 0, AVC_INTER))
+    assert g.offer(AUDIO, 0, media(AUDIO, 0, AAC_RAW))
+    return g
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "why"),
+    [
+        (AUDIO, bytes([0xBE, 0x00]) + b"spx", "a codec other than its first"),  # Speex
+        (AUDIO, bytes([0xAD, 0x01]) + b"aac", "a codec other than its first"),  # 8-bit: FFmpeg compares it
+        (VIDEO, bytes([0x22, 0x00]) + b"h263", "a codec other than its first"),  # Sorenson H.263
+        (VIDEO, bytes([0x96]) + b"hvc1" + b"\x00" * 4, "multitrack"),  # enhanced RTMP, multitrack
+        (AUDIO, bytes([0x95]) + b"mp4a" + b"\x00" * 4, "multitrack"),
+    ],
+)
+def test_a_tag_ffmpeg_would_make_a_new_stream_of_is_dropped(
+    kind: int, payload: bytes, why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    g = open_gate()
+    with caplog.at_level(logging.WARNING):
+        assert g.offer(kind, 40, media(kind, 40, payload)) == b""
+        assert g.offer(kind, 80, media(kind, 80, payload)) == b""
+    assert g.offer(kind, 100, media(kind, 100, AAC_RAW if kind == AUDIO else AVC_INTER)) != b""
+    name = "audio" if kind == AUDIO else "video"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"RTMP 1.2.3.4: {name} tags in {why} are dropped: a stream keeps the codec it began with "
+        "(restart the stream to change it)"
+    ]
+
+
+def test_empty_media_tags_are_dropped_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    g = open_gate()
+    with caplog.at_level(logging.WARNING):
+        assert g.offer(VIDEO, 40, media(VIDEO, 40, b"")) == b""
+    assert caplog.records == []
+
+
+def test_enhanced_rtmp_keeps_its_fourcc() -> None:
+    g = gate(frozenset({VIDEO}))
+    first = media(VIDEO, 0, bytes([0x90]) + b"hvc1" + b"config")  # keyframe, sequence start
+    assert g.offer(VIDEO, 0, first) != b""
+    frame = media(VIDEO, 33, bytes([0xA1]) + b"hvc1" + b"\x00\x00\x00frame")  # inter frame, coded frames
+    assert g.offer(VIDEO, 33, frame) == frame
+    other = media(VIDEO, 66, bytes([0xA1]) + b"av01" + b"frame")
+    assert g.offer(VIDEO, 66, other) == b""

@@ -11,6 +11,10 @@ A stream announced by ``onMetaData`` that has not begun within
 ``wait_ms`` of media (the ffmpeg CLI probes 5 s by default) or ``max_bytes`` is left out of
 the header, and its tags are dropped if it begins after all (logged): a stream cannot join
 later, as with the ffmpeg CLI that Owncast runs.
+
+For the same reason each stream keeps the codec of its first tag: FFmpeg's FLV demuxer makes
+a new stream for a tag of another codec (or another track of an enhanced-RTMP multitrack
+tag), so such tags are dropped, with a warning, and so are empty ones.
 """
 
 from __future__ import annotations
@@ -21,7 +25,28 @@ from owncast_adapters.video.rtmp import flv
 
 WAIT_MS = 5000
 MAX_BYTES = 8 * 1024 * 1024
+_EX_HEADER_AUDIO = 9  # SoundFormat 9: an enhanced-RTMP audio tag (a FourCC follows)
+_MULTITRACK = 5  # AudioPacketType 5 (VideoPacketType 6): a multitrack tag
+_VIDEO_MULTITRACK = 6
 _NAMES = {flv.TAG_AUDIO: "audio", flv.TAG_VIDEO: "video"}
+_TAG_HEADER = 11
+
+
+def codec_signature(kind: int, tag: bytes) -> bytes | None:
+    """What FFmpeg's FLV demuxer tells a stream's codec by in a media tag (the whole tag, with
+    its 11-byte header): ``None`` for a tag it would put in a new stream of its own whatever
+    came before (empty, or a multitrack tag)."""
+    if len(tag) <= _TAG_HEADER + 4:  # no payload (only the trailing PreviousTagSize)
+        return None
+    flags = tag[_TAG_HEADER]
+    fourcc = tag[_TAG_HEADER + 1 : _TAG_HEADER + 5]
+    if kind == flv.TAG_AUDIO:
+        if flags >> 4 == _EX_HEADER_AUDIO:  # enhanced RTMP: a FourCC after the flags
+            return None if flags & 0x0F == _MULTITRACK else b"\x90" + fourcc
+        return bytes((flags & 0xF2,))  # SoundFormat and SoundSize: FFmpeg compares both
+    if flags & 0x80:  # enhanced RTMP
+        return None if flags & 0x0F == _VIDEO_MULTITRACK else b"\x80" + fourcc
+    return bytes((flags & 0x0F,))  # CodecID
 
 
 class StartGate:
@@ -54,6 +79,8 @@ class StartGate:
         self._first_ms: int | None = None
         self._streams: frozenset[int] | None = None  # once open: the streams the header announces
         self._dropped: set[int] = set()
+        self._signatures: dict[int, bytes] = {}  # each stream's codec, from its first tag
+        self._refused: set[tuple[int, bool]] = set()  # (kind, multitrack) already warned about
 
     @property
     def is_open(self) -> bool:
@@ -61,6 +88,8 @@ class StartGate:
 
     def offer(self, kind: int, timestamp: int, data: bytes) -> bytes:
         """What to write for one tag (``timestamp`` in ms, its FLV/RTMP time)."""
+        if kind in _NAMES and not self._same_codec(kind, data):
+            return b""
         streams = self._streams
         if streams is not None:
             if kind in streams or kind not in _NAMES:
@@ -101,6 +130,21 @@ class StartGate:
         out = b"".join([head, self._metadata_tag, *firsts, *rest])
         self._held, self._held_bytes, self._firsts = [], 0, []
         return out
+
+    def _same_codec(self, kind: int, tag: bytes) -> bool:
+        """Whether ``tag`` may go on in its stream (see module); warns once per kind of refusal."""
+        signature = codec_signature(kind, tag)
+        known = self._signatures.setdefault(kind, signature) if signature is not None else None
+        if signature is not None and signature == known:
+            return True
+        if len(tag) > _TAG_HEADER + 4 and (kind, signature is None) not in self._refused:
+            self._refused.add((kind, signature is None))
+            what = "multitrack" if signature is None else "a codec other than its first"
+            self._log.warning(
+                "RTMP %s: %s tags in %s are dropped: a stream keeps the codec it began with "
+                "(restart the stream to change it)", self._who, _NAMES[kind], what,
+            )  # fmt: skip
+        return False
 
     def _drop(self, kind: int) -> None:
         if kind not in self._dropped:
