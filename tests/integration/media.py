@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ def make_flv(
     x264_params: str = "",
     sample_rate: int = 44100,
     channels: int = 1,
+    audio_codec: str = "aac",
 ) -> Path:
     """Write a test-pattern (H.264) + tone (AAC) FLV with the ffmpeg CLI; returns ``path``.
     ``bframes``: B-frames between references (non-reference ones, as OBS's x264 sends);
@@ -45,7 +47,7 @@ def make_flv(
         if params:
             cmd += ["-x264-params", ":".join(params)]
     if audio:
-        cmd += ["-c:a", "aac", "-b:a", "64k", "-ac", str(channels)]
+        cmd += ["-c:a", audio_codec, "-ac", str(channels), *(["-b:a", "64k"] if audio_codec == "aac" else [])]
     cmd += ["-f", "flv", str(path)]
     subprocess.run(cmd, check=True, timeout=120)
     return path
@@ -165,6 +167,18 @@ def shift_flv_timestamps(source: Path, target: Path, *, from_ms: int, by_ms: int
         time = flv_tag_time(tag)
         if tag[0] in (FLV_AUDIO, FLV_VIDEO) and time >= from_ms:
             set_flv_tag_time(tag, time + by_ms)
+        out += tag
+    target.write_bytes(bytes(out))
+    return target
+
+
+def rewrite_flv_tags(source: Path, target: Path, change: Callable[[int, bytearray], None]) -> Path:
+    """Copy an FLV file, letting ``change(index, tag)`` alter each tag in place (the whole tag:
+    11-byte header, payload, PreviousTagSize; the size must stay); returns ``target``."""
+    data = source.read_bytes()
+    out = bytearray(data[:FLV_HEADER])
+    for index, tag in enumerate(flv_tags(data)):
+        change(index, tag)
         out += tag
     target.write_bytes(bytes(out))
     return target

@@ -14,7 +14,7 @@ import resource
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,9 +30,11 @@ from .media import (
     decode_errors,
     decoded_video_frames,
     ffprobe,
+    flv_tags,
     join_flv,
     make_flv,
     playlist_segments,
+    rewrite_flv_tags,
     shift_flv_timestamps,
     video_packets,
 )
@@ -667,6 +669,60 @@ async def test_an_audio_change_mid_stream(tmp_path: Path, caplog: pytest.LogCapt
     logged = caplog.text
     assert "audio changed mid-stream to 48000 Hz stereo; it is encoded resampled to 44100 Hz mono" in logged
     assert "1 variant(s) copying the audio keep announcing the first settings" in logged
+
+
+@pytest.mark.parametrize(("codec", "rate"), [("pcm_alaw", 8000), ("pcm_s16le", 44100)])
+async def test_audio_that_hls_cannot_carry_is_encoded_even_in_passthrough(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, codec: str, rate: int
+) -> None:
+    # An IP camera's G.711, or raw PCM: FLV carries them, MPEG-TS only as private data.
+    flv = make_flv(tmp_path / "camera.flv", seconds=3, size="320x240", audio_codec=codec, sample_rate=rate)
+    out = tmp_path / "hls"
+    job = make_job(out, StreamOutputVariant())  # Owncast's default: audio passthrough
+    with caplog.at_level(logging.INFO):
+        rec = await transcode(job, flv)
+    assert (rec.returncode, rec.of("error")) == (0, [])
+    for name in playlist_segments(out / "0" / "stream.m3u8"):
+        audio = streams_of(out / "0" / name)["audio"]
+        assert (audio["codec_name"], audio["sample_rate"], audio["channels"]) == ("aac", str(rate), 1)
+        assert decode_errors(out / "0" / name) == ""
+    (inf,) = stream_inf(out / "stream.m3u8")
+    assert inf["CODECS"].endswith(",mp4a.40.2")
+    assert f"audio passthrough cannot carry {codec} in HLS; encoding it to AAC" in caplog.text
+
+
+PAYLOAD = 11  # where a tag's payload starts (after its header)
+
+
+def _broken_nal_length(index: int, tag: bytearray, video: list[int]) -> None:
+    if index == video[40]:  # an inter frame: its first NAL unit claims 4 GiB
+        tag[PAYLOAD + 5 : PAYLOAD + 9] = b"\xff\xff\xff\xff"
+
+
+def _unknown_video_codec(index: int, tag: bytearray, video: list[int]) -> None:
+    if tag[0] == 9:  # CodecID 15: none FLV defines
+        tag[PAYLOAD] = (tag[PAYLOAD] & 0xF0) | 15
+
+
+@pytest.mark.parametrize("passthrough", [True, False], ids=["copy", "encode"])
+@pytest.mark.parametrize("breakage", [_broken_nal_length, _unknown_video_codec])
+async def test_broken_video_from_the_publisher_does_not_end_the_broadcast(
+    tmp_path: Path, media: Media, breakage: Callable[[int, bytearray, list[int]], None], passthrough: bool
+) -> None:
+    video = [i for i, tag in enumerate(flv_tags(media.av.read_bytes())) if tag[0] == 9]
+    flv = rewrite_flv_tags(media.av, tmp_path / "broken.flv", lambda i, tag: breakage(i, tag, video))
+    out = tmp_path / "hls"
+    variant = StreamOutputVariant(video_passthrough=True) if passthrough else StreamOutputVariant(video_bitrate=500)
+    rec = await transcode(make_job(out, variant, latency=KEEP_ALL), flv)
+    assert (rec.returncode, rec.of("error")) == (0, [])
+    # The broadcast goes on to the end of the input, with the sound at least.
+    assert playlist_seconds(out / "0" / "stream.m3u8") > 3.5
+    times = stream_times(out / "0")
+    assert times["audio"][-1] - times["audio"][0] > 3.5
+    if breakage is _broken_nal_length:
+        assert len(times["video"]) >= (120 if passthrough else 96) - 1  # one picture lost at most
+    else:
+        assert "video" not in times  # a codec nothing can read: the sound goes on alone
 
 
 async def test_video_without_audio(tmp_path: Path, media: Media) -> None:

@@ -106,7 +106,6 @@ def test_increasing_dts_moves_a_packet_that_is_not_after_the_previous() -> None:
     assert guard.fix(200, 200) is None
     assert guard.fix(150, 150) == (201, 201)
     assert guard.fix(300, 200) == (300, 202)  # a later pts stays
-    assert guard.fix(None, None) is None
     assert guard.fix(400, 400) is None
     assert guard.fixed == 2
 
@@ -124,3 +123,13 @@ def test_a_stream_that_would_go_back_with_the_others_shift_carries_on_by_itself(
     assert follower.dts is not None and audio[-1].dts is not None
     assert 0 < follower.dts - audio[-1].dts <= 24 and not follower.nudged
     assert video[-1].dts == 1967
+
+
+def test_increasing_dts_gives_a_packet_without_dts_one_after_the_previous() -> None:
+    guard = IncreasingDts()
+    assert guard.fix(100, None) is None  # nothing before it: the muxer fills it in
+    assert guard.fix(100, 100) is None
+    assert guard.fix(300, None) == (300, 300)  # its pts is after the previous dts
+    assert guard.fix(250, None) == (301, 301)
+    assert guard.fix(None, None) == (302, 302)
+    assert guard.fixed == 3

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable, Iterable
 from fractions import Fraction
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, TypeVar, cast
 
 import av
 from av.audio.frame import AudioFrame
@@ -21,7 +22,7 @@ from av.packet import Packet
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
-from owncast_adapters.video.transcoder.audio import SteadyAudio
+from owncast_adapters.video.transcoder.audio import AudioShape, SteadyAudio, encoder_shape
 from owncast_adapters.video.transcoder.diskio import is_disk_full
 from owncast_adapters.video.transcoder.events import EventWriter, ThumbnailWritten, TranscoderFailed
 from owncast_adapters.video.transcoder.framerate import DropPredictor
@@ -44,8 +45,12 @@ INPUT_OPTIONS = {"analyzeduration": "0", "probesize": "32768"}
 # after this many packets without a picture: a stream without keyframes (periodic intra refresh).
 KEYFRAME_ONLY_PATIENCE = 600
 
+# Broken packets skipped in a row before the input counts as unreadable (not a stream at all).
+MAX_BAD_READS = 100
+
 PREVIEW_JOIN_TIMEOUT = 10.0  # seconds a GIF being made may delay the end of the process
 
+StreamT = TypeVar("StreamT", VideoStream, AudioStream)
 SkipLevel = Literal["DEFAULT", "NONREF", "NONKEY"]  # FFmpeg's AVDiscard levels we use
 
 
@@ -87,8 +92,9 @@ class Pipeline:
         self._events = events
         self._failures = Failures(events)
         self._container = container
-        self._video_in: VideoStream | None = container.streams.video[0] if container.streams.video else None
-        self._audio_in: AudioStream | None = container.streams.audio[0] if container.streams.audio else None
+        self._video_in: VideoStream | None = _readable(container.streams.video)
+        self._audio_in: AudioStream | None = _readable(container.streams.audio)
+        self._audio_shape = _encoder_shape(self._audio_in) if self._audio_in is not None else None
         master = MasterPlaylistPublisher(os.path.join(job.output_dir, "stream.m3u8"), len(job.variants), events.emit)
         self._workers = [
             VariantWorker(
@@ -100,6 +106,7 @@ class Pipeline:
                 master=master,
                 on_failure=self._failures.variant_failed,
                 inline=len(job.variants) == 1,
+                audio_shape=self._audio_shape,
             )
             for i in range(len(job.variants))
         ]
@@ -129,7 +136,8 @@ class Pipeline:
         self._video_packets = 0  # given to the decoder
         self._video_pictures = 0  # that came out of it
         self._timeline = InputTimeline()
-        self._steady_audio = SteadyAudio()
+        self._steady_audio = SteadyAudio(self._audio_shape) if self._audio_shape is not None else None
+        self._undecodable: dict[str, int] = {}  # packets per stream the decoder refused
         self._nudged: dict[str, int] = {}  # packets per stream moved forward by a little
         self._drops = DropPredictor(
             (w.variant.effective_framerate for w in self._video_encoders),
@@ -148,19 +156,7 @@ class Pipeline:
         )
         for worker in self._workers:
             worker.start()
-        input_error: av.error.FFmpegError | None = None
-        try:
-            for packet in self._container.demux(*streams):
-                if packet.size == 0:
-                    continue  # the demuxer's end-of-stream markers; decoders are flushed below
-                self._retime(packet)
-                if packet.stream is self._video_in:
-                    self._video_packet(packet)
-                else:
-                    self._audio_packet(packet)
-        except av.error.FFmpegError as exc:
-            input_error = exc
-            logger.error("reading the broadcast failed: %s", exc)
+        input_error = self._demux(streams)
         if self._decode_video:
             assert self._video_in is not None
             self._skip("DEFAULT")
@@ -170,6 +166,7 @@ class Pipeline:
             assert self._audio_in is not None
             for frame in self._decode(self._audio_in, None):
                 self._audio_frame(frame)
+            assert self._steady_audio is not None
             for frame in self._steady_audio.flush():
                 self._share(self._audio_encoders, Item.AUDIO_FRAME, frame)
         for worker in self._workers:
@@ -188,6 +185,20 @@ class Pipeline:
         if input_error is not None:
             self._failures.fail(f"the broadcast's stream could not be read: {input_error}", EXIT_BAD_INPUT)
         return EXIT_OK
+
+    def _demux(self, streams: list[VideoStream | AudioStream]) -> av.error.FFmpegError | None:
+        """Hand every packet of the input on until its end; the error that ended it early."""
+
+        def handle(packet: Packet[Any]) -> None:
+            if packet.size == 0:
+                return  # the demuxer's end-of-stream markers; decoders are flushed below
+            self._retime(packet)
+            if packet.stream is self._video_in:
+                self._video_packet(packet)
+            else:
+                self._audio_packet(packet)
+
+        return read_all(lambda: self._container.demux(*streams), handle)
 
     def _retime(self, packet: Packet[Any]) -> None:
         """Give ``packet`` timestamps that carry on from its stream's previous ones (see
@@ -212,7 +223,9 @@ class Pipeline:
         try:
             return list(stream.codec_context.decode(packet))
         except av.error.FFmpegError as exc:
-            logger.warning("could not decode %s data: %s", stream.type, exc)
+            count = self._undecodable[stream.type] = self._undecodable.get(stream.type, 0) + 1
+            if count <= 3 or count % 1000 == 0:  # a publisher sending garbage must not flood the log
+                logger.warning("could not decode %s data (%d time(s) so far): %s", stream.type, count, exc)
             return []
 
     def _video_packet(self, packet: Packet[Any]) -> None:
@@ -267,10 +280,11 @@ class Pipeline:
                 self._audio_frame(frame)
 
     def _audio_frame(self, frame: AudioFrame) -> None:
+        assert self._steady_audio is not None
         frames = self._steady_audio.convert(frame)
         changed, target = self._steady_audio.changed_to, self._steady_audio.target
-        if changed is not None and target is not None:
-            how = "back in those" if changed == target else f"resampled to {target.describe()}"
+        if changed is not None:
+            how = "as it comes" if changed == target else f"resampled to {target.describe()}"
             logger.warning(
                 "the broadcast's audio changed mid-stream to %s; it is encoded %s, as the stream started",
                 changed.describe(), how,
@@ -318,6 +332,61 @@ class Pipeline:
                 assert self._video_in is not None
                 time_base = self._video_in.time_base
                 self._preview.offer(frame, None if timed.pts is None or time_base is None else timed.pts * time_base)
+
+
+def read_all(
+    demux: Callable[[], Iterable[Packet[Any]]], handle: Callable[[Packet[Any]], None], max_bad: int = MAX_BAD_READS
+) -> av.error.FFmpegError | None:
+    """Pass every packet ``demux()`` yields to ``handle`` until the input ends; the error that
+    ended it early, else ``None``.
+
+    A packet FFmpeg finds invalid while reading (a broken one from the publisher) is skipped
+    and reading goes on with a fresh ``demux()`` (the demuxer is past it), until ``max_bad``
+    such errors come in a row: then the input is not a stream that can be read."""
+    in_a_row = total = 0
+    while True:
+        try:
+            for packet in demux():
+                in_a_row = 0
+                handle(packet)
+            return None
+        except av.error.InvalidDataError as exc:
+            in_a_row += 1
+            total += 1
+            if in_a_row > max_bad:
+                logger.error("reading the broadcast failed %d times in a row: %s", in_a_row, exc)
+                return exc
+            if total <= 3 or total % 1000 == 0:
+                logger.warning("skipped a broken packet of the broadcast (%d so far): %s", total, exc)
+        except av.error.FFmpegError as exc:
+            logger.error("reading the broadcast failed: %s", exc)
+            return exc
+
+
+def _readable(streams: tuple[StreamT, ...]) -> StreamT | None:
+    """The first of ``streams``, unless FFmpeg has no decoder for its codec (then it is left out
+    with a warning: the broadcast goes on with the other stream)."""
+    if not streams:
+        return None
+    stream = streams[0]
+    if cast(Any, stream).codec_context is None:
+        logger.warning("the broadcast's %s is in a codec that cannot be read; going on without it", stream.type)
+        return None
+    return stream
+
+
+def _encoder_shape(audio: AudioStream) -> AudioShape:
+    """The shape every audio encoder of the session is opened with (see ``encoder_shape``)."""
+    context = audio.codec_context
+    shape = encoder_shape(
+        context.sample_rate, context.layout.name, context.channels, av.Codec("aac", "w").audio_rates or ()
+    )
+    if (shape.rate, shape.layout) != (context.sample_rate, context.layout.name):
+        logger.warning(
+            "the broadcast's audio (%d Hz, layout %r) is not one AAC can carry; it is encoded as %s",
+            context.sample_rate, context.layout.name, shape.describe(),
+        )  # fmt: skip
+    return shape
 
 
 def _log_jump(jump: Jump) -> None:

@@ -137,7 +137,9 @@ class InputTimeline:
 class IncreasingDts:
     """Keeps one output stream's decoding times strictly increasing, as the ffmpeg CLI does
     before muxing: a packet whose ``dts`` is not after the previous one's gets the previous
-    one plus one tick (and its ``pts`` no less). Timestamps in one time base per stream."""
+    one plus one tick (and its ``pts`` no less). A packet without a ``dts`` (a broken one; the
+    muxer would refuse it once others had one) gets its ``pts`` when that is after the previous
+    ``dts``, else the previous one plus one tick. Timestamps in one time base per stream."""
 
     __slots__ = ("_last", "fixed")
 
@@ -147,9 +149,15 @@ class IncreasingDts:
 
     def fix(self, pts: int | None, dts: int | None) -> tuple[int | None, int] | None:
         """``None`` when the packet may go as it is, else its new ``(pts, dts)``."""
-        if dts is None:
-            return None
         last = self._last
+        if dts is None:
+            if last is None:
+                return None  # nothing to keep after yet: the muxer fills it in
+            dts = pts if pts is not None and pts > last else last + 1
+            pts = dts if pts is None else max(pts, dts)
+            self._last = dts
+            self.fixed += 1
+            return pts, dts
         if last is None or dts > last:
             self._last = dts
             return None

@@ -33,6 +33,7 @@ from av.video.frame import PictureType, VideoFrame
 from av.video.reformatter import Interpolation, VideoReformatter
 from av.video.stream import VideoStream
 
+from owncast_adapters.video.transcoder.audio import AudioShape
 from owncast_adapters.video.transcoder.channel import BoundedChannel
 from owncast_adapters.video.transcoder.codec_strings import audio_codec_string, video_codec_string
 from owncast_adapters.video.transcoder.diskio import HlsFiles
@@ -118,24 +119,41 @@ def hls_options(job: TranscodeJob, directory: str) -> dict[str, str]:
 
 # Video codecs an HLS variant in MPEG-TS can carry as they come (and players play).
 COPYABLE_VIDEO = frozenset({"h264", "hevc"})
+# Audio codecs likewise. FLV also carries G.711 (IP cameras), PCM, Speex and Nellymoser, which
+# MPEG-TS can only hold as private data: players would get no sound.
+COPYABLE_AUDIO = frozenset({"aac", "mp3"})
+MAX_ENCODED_AUDIO_KBPS = 128
 
 
-def _copyable_or_encoded(variant: StreamOutputVariant, index: int, video_in: VideoStream | None) -> StreamOutputVariant:
-    """``variant``, or, when it passes through video that MPEG-TS cannot carry (AV1 or VP9 from
-    an enhanced-RTMP publisher), the same variant encoding H.264 instead, with a warning: the
-    stream goes on rather than failing."""
-    if video_in is None or not variant.video_passthrough:
-        return variant
-    codec = video_in.codec_context.codec.canonical_name
-    if codec in COPYABLE_VIDEO:
-        return variant
-    encoded = replace(variant, video_passthrough=False)
-    logger.warning(
-        "variant %d: video passthrough cannot carry %s in HLS; encoding it to H.264 at %d kbps, %d fps instead "
-        "(send H.264 or H.265 to pass video through)",
-        index, codec.upper(), encoded.effective_video_bitrate, encoded.effective_framerate,
-    )  # fmt: skip
-    return encoded
+def _copyable_or_encoded(
+    variant: StreamOutputVariant, index: int, video_in: VideoStream | None, audio_in: AudioStream | None = None
+) -> StreamOutputVariant:
+    """``variant``, or, when it passes through what MPEG-TS cannot carry, the same variant
+    encoding that instead, with a warning: the stream goes on (with picture and sound) rather
+    than failing. Video: AV1 or VP9 from an enhanced-RTMP publisher becomes H.264. Audio: G.711,
+    PCM, Speex (...) becomes AAC, at 3 bits per sample and channel up to 128 kbps."""
+    if video_in is not None and variant.video_passthrough:
+        codec = video_in.codec_context.codec.canonical_name
+        if codec not in COPYABLE_VIDEO:
+            variant = replace(variant, video_passthrough=False)
+            logger.warning(
+                "variant %d: video passthrough cannot carry %s in HLS; encoding it to H.264 at %d kbps, %d fps "
+                "instead (send H.264 or H.265 to pass video through)",
+                index, codec.upper(), variant.effective_video_bitrate, variant.effective_framerate,
+            )  # fmt: skip
+    if audio_in is not None and variant.is_audio_passthrough:
+        context = audio_in.codec_context
+        codec = context.codec.canonical_name
+        if codec not in COPYABLE_AUDIO:
+            rate, channels = context.sample_rate or 48000, min(max(context.channels, 1), 2)
+            kbps = max(16, min(MAX_ENCODED_AUDIO_KBPS, 3 * rate * channels // 1000))
+            variant = replace(variant, audio_passthrough=False, audio_bitrate=kbps)
+            logger.warning(
+                "variant %d: audio passthrough cannot carry %s in HLS; encoding it to AAC at %d kbps instead "
+                "(send AAC or MP3 to pass audio through)",
+                index, codec, kbps,
+            )  # fmt: skip
+    return variant
 
 
 class VariantWorker:
@@ -157,14 +175,19 @@ class VariantWorker:
         master: MasterPlaylistPublisher,
         on_failure: Callable[[VariantWorker, BaseException], NoReturn],
         inline: bool = False,
+        audio_shape: AudioShape | None = None,
     ) -> None:
         self.index = index
-        self.variant = _copyable_or_encoded(job.variants[index], index, video_in)
+        self.variant = _copyable_or_encoded(job.variants[index], index, video_in, audio_in)
         self.directory = os.path.join(job.output_dir, str(index))
         self._job = job
         self._playlist = os.path.join(self.directory, "stream.m3u8")
         self._video_in = video_in
         self._audio_in = audio_in
+        if audio_in is not None and audio_shape is None:
+            context = audio_in.codec_context
+            audio_shape = AudioShape(context.format.name, context.layout.name, context.sample_rate)
+        self._audio_shape = audio_shape or AudioShape("fltp", "stereo", 48000)
         self._events = events
         self._master = master
         self._on_failure = on_failure
@@ -194,6 +217,7 @@ class VariantWorker:
         self._last_image: VideoFrame | None = None
         self._reported = False
         self._dts_guards: dict[int, IncreasingDts] = {}
+        self._invalid = 0  # packets the muxer refused as broken
 
     # -- decode thread side ------------------------------------------------------------------
 
@@ -315,10 +339,10 @@ class VariantWorker:
             assert self._audio_in is not None
             audio_out = out.add_stream(
                 "aac",
-                rate=self._audio_in.codec_context.sample_rate,
+                rate=self._audio_shape.rate,
                 bit_rate=self.variant.audio_bitrate * 1000,
             )
-            audio_out.codec_context.layout = self._audio_in.codec_context.layout
+            audio_out.codec_context.layout = self._audio_shape.layout
             self._audio_out = audio_out
         elif self.copies_audio:
             assert self._audio_in is not None
@@ -362,11 +386,22 @@ class VariantWorker:
             # The muxer would refuse the packet and end the broadcast; the ffmpeg CLI does this.
             if guard.fixed == 1 or guard.fixed % 1000 == 0:
                 logger.warning(
-                    "variant %d: %s packet with a time (dts %d) not after the previous one's; "
-                    "moved to %d (%d so far)", self.index, stream.type, packet.dts, fixed[1], guard.fixed,
+                    "variant %d: %s packet with dts %s (none, or not after the previous one's); "
+                    "given %d (%d so far)", self.index, stream.type, packet.dts, fixed[1], guard.fixed,
                 )  # fmt: skip
             packet.pts, packet.dts = fixed
-        self._out.mux_one(packet)
+        try:
+            self._out.mux_one(packet)
+        except av.error.InvalidDataError as exc:
+            # A broken packet from the publisher that the muxer's bitstream filter cannot
+            # convert (passthrough; it may be one the muxer held back for interleaving, not
+            # this one): the muxer drops it, and the broadcast goes on.
+            self._invalid += 1
+            if self._invalid <= 3 or self._invalid % 1000 == 0:
+                logger.warning(
+                    "variant %d: the muxer dropped a broken packet (%d so far): %s", self.index, self._invalid, exc
+                )
+            return
         self._files.check()
         if not self._reported and (self._video_out is None or packet.stream is self._video_out):
             self._reported = True
