@@ -51,3 +51,12 @@ def test_other_read_errors_end_reading_at_once() -> None:
     handled: list[Any] = []
     assert isinstance(read_all(demuxer.demux, handled.append), av.error.OSError)
     assert handled == [1]
+
+
+def test_pyavs_index_error_at_the_end_of_a_stream_that_gained_a_stream_is_the_end(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    demuxer = Demuxer([1, 2, IndexError("list index out of range"), 3])
+    handled: list[Any] = []
+    assert read_all(demuxer.demux, handled.append) is None
+    assert handled == [1, 2] and "gained a stream mid-way" in caplog.text

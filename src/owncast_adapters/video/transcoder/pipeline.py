@@ -361,6 +361,12 @@ def read_all(
         except av.error.FFmpegError as exc:
             logger.error("reading the broadcast failed: %s", exc)
             return exc
+        except IndexError:
+            # PyAV's demux, flushing at the end of the input, trips over a stream the FLV
+            # demuxer added mid-way (the RTMP server's StartGate keeps them out): every packet
+            # was read by then, so this is the end of the input.
+            logger.warning("the broadcast's input gained a stream mid-way; it was left out")
+            return None
 
 
 def _readable(streams: tuple[StreamT, ...]) -> StreamT | None:
