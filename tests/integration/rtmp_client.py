@@ -92,6 +92,16 @@ class RawRtmpClient:
         payload = amf0.encode("@setDataFrame", "onMetaData", amf0.EcmaArray(metadata))
         await self.send(DATA, payload, stream_id=1, csid=4)
 
+    async def publish_tags(self, metadata: dict[str, Any], tags: list[tuple[int, int, bytes]], key: str) -> None:
+        """Connect, publish ``metadata`` and FLV tags (type, timestamp, payload) as RTMP
+        messages, then end the stream as OBS does (FCUnpublish, deleteStream)."""
+        await self.connect_and_publish(key=key)
+        await self.send_metadata(metadata)
+        for kind, ts, payload in tags:
+            await self.send(kind, payload, stream_id=1, timestamp=ts, csid=4 if kind == 8 else 6)
+        await self.call("FCUnpublish", None, key)
+        await self.call("deleteStream", None, 1.0)
+
     async def wait_closed_by_server(self) -> bool:
         """True when the server closes the connection within ``timeout`` (data is discarded)."""
         try:

@@ -68,12 +68,8 @@ async def server(tmp_path: Path) -> AsyncIterator[tuple[RtmpServer, RecordingHan
 async def publish(port: int, tags: list[tuple[int, int, bytes]]) -> None:
     client = await RawRtmpClient.open(port)
     try:
-        await client.connect_and_publish()
-        await client.send_metadata({"width": 320.0, "height": 240.0, "videocodecid": 7.0, "audiocodecid": 10.0})
-        for kind, ts, payload in tags:
-            await client.send(kind, payload, stream_id=1, timestamp=ts, csid=4 if kind == 8 else 6)
-        await client.call("FCUnpublish", None, KEY)
-        await client.call("deleteStream", None, 1.0)
+        metadata = {"width": 320.0, "height": 240.0, "videocodecid": 7.0, "audiocodecid": 10.0}
+        await client.publish_tags(metadata, tags, KEY)
     finally:
         await client.close()
 

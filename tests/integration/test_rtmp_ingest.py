@@ -429,12 +429,7 @@ async def _publish_tags(port: int, metadata: dict[str, Any], tags: list[tuple[in
     """Publish FLV tags (type, timestamp, payload) as RTMP messages, then end the stream."""
     client = await RawRtmpClient.open(port)
     try:
-        await client.connect_and_publish()
-        await client.send_metadata(metadata)
-        for kind, ts, payload in tags:
-            await client.send(kind, payload, stream_id=1, timestamp=ts, csid=4 if kind == 8 else 6)
-        await client.call("FCUnpublish", None, KEY)
-        await client.call("deleteStream", None, 1.0)
+        await client.publish_tags(metadata, tags, KEY)
     finally:
         await client.close()
 
