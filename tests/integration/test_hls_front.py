@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import socket
 import time
@@ -469,3 +470,27 @@ async def test_websocket_compression_offered_by_browsers_is_declined(owncast: Ru
         async with asyncio.timeout(10):
             info = json.loads(await ws.recv())
         assert info["type"] == "CONNECTED_USER_INFO"
+
+
+# hostile requests to the rest of the web port (found by fuzzing it) --------------------------
+async def test_a_non_ascii_basic_auth_header_is_a_401_not_a_server_error(
+    owncast: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    head = b"GET /api/admin/status HTTP/1.1\r\nHost: t\r\nAuthorization: Basic \xe9t\xe9\r\nConnection: close\r\n\r\n"
+    answer = await request(owncast, head)
+    assert answer.status == 401
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_client_leaving_in_the_middle_of_its_body_is_not_a_server_error(
+    owncast: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, writer = await owncast.open()
+    writer.write(b"POST /api/chat/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 100\r\n\r\n{\"displayName\":")
+    await writer.drain()
+    await asyncio.sleep(0.2)  # the endpoint is reading the body
+    writer.close()
+    await asyncio.sleep(0.3)
+    assert (await request(owncast, STATUS_GET)).status == 200
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute
 
@@ -109,7 +109,16 @@ def create_app(
     async def not_found(request: Request, exc: Exception) -> Response:
         return PlainTextResponse("404 page not found", status_code=404)
 
-    app = Starlette(routes=route_list, exception_handlers={404: not_found}, middleware=middleware)
+    async def client_gone(request: Request, exc: Exception) -> Response:
+        # The client went away while its body was being read: nothing to answer, nothing wrong
+        # with the server (this is not logged as an error, as an unhandled exception would be).
+        return Response(status_code=400)
+
+    app = Starlette(
+        routes=route_list,
+        exception_handlers={404: not_found, ClientDisconnect: client_gone},
+        middleware=middleware,
+    )
     app.router.default = pages.static_fallback(data_dir=data_dir)  # web files for unrouted paths
     app.state.admin_gate = gate  # what require_admin asks (web/auth.py)
     return app

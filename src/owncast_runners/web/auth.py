@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import functools
 import hmac
 from collections.abc import Awaitable, Callable
@@ -73,7 +72,7 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error; a non-ASCII header: ValueError), not UTF-8
         return None
     user, sep, password = decoded.partition(":")
     return (user, password) if sep else None
