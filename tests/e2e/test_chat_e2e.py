@@ -137,3 +137,24 @@ async def test_a_clean_shutdown_keeps_every_message_a_client_saw(tmp_path: Path,
         assert [m["id"] for m in history] == seen
     finally:
         assert again.stop() == 0
+
+
+async def test_lone_surrogates_from_clients_are_replaced_not_fatal(owncast: Any) -> None:
+    # JSON can spell half a UTF-16 surrogate pair ("\ud800"), which no UTF-8 text can hold:
+    # it used to end the request with a 500 and the chat connection with 1011.
+    base = f"http://127.0.0.1:{owncast.web_port}"
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        reply = await http.post("/api/chat/register", content=b'{"displayName": "Ada\\ud800"}')
+        assert reply.status_code == 200 and reply.json()["displayName"] == "Ada\ufffd"
+        sender = await open_inbox(owncast, reply.json()["accessToken"])
+        token = (await http.post("/api/chat/register", json={"displayName": "Bob"})).json()["accessToken"]
+        watcher = await open_inbox(owncast, token)
+    try:
+        await sender.ws.send('{"type": "CHAT", "body": "half a pair: \\udc00, a whole one: \\ud83d\\ude00"}')
+        (chat,) = await watcher.wait_for("CHAT")
+        assert "half a pair: \ufffd, a whole one: \U0001f600" in str(chat["body"])
+        await asyncio.wait_for(await sender.ws.ping(), 5)  # the sender's connection is still up
+        assert not sender.closed.is_set()
+    finally:
+        await sender.ws.close()
+        await watcher.ws.close()

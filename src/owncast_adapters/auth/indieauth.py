@@ -4,7 +4,6 @@ metadata) and the authorization-code redemption."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from html.parser import HTMLParser
@@ -12,6 +11,7 @@ from typing import Final
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from owncast_adapters.outbound import OutboundHttp, OutboundReply
+from owncast_core.domain import jsontext
 from owncast_core.domain.chat_auth import IndieAuthEndpoints
 from owncast_core.errors import AuthenticationError, DeliveryFailed, DeliveryRefused, NotFoundError
 
@@ -94,7 +94,7 @@ class HttpxIndieAuthClient:
     async def _metadata(self, url: str) -> IndieAuthEndpoints:
         reply, final = await self._get(url, "application/json", MAX_ANSWER)
         try:
-            document = json.loads(reply.body) if 200 <= reply.status < 300 else None
+            document = jsontext.loads(reply.body) if 200 <= reply.status < 300 else None
         except (ValueError, UnicodeDecodeError):
             document = None
         endpoint = document.get(AUTHORIZATION) if isinstance(document, dict) else None
@@ -122,7 +122,7 @@ class HttpxIndieAuthClient:
                                       headers={"Content-Type": "application/x-www-form-urlencoded",
                                                "Accept": "application/json"})
         try:
-            answer = json.loads(reply.body)
+            answer = jsontext.loads(reply.body)
         except (ValueError, UnicodeDecodeError):
             answer = None
         if isinstance(answer, dict) and (answer.get("error") or answer.get("error_description")):

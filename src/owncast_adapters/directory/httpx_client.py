@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from owncast_adapters.outbound import OutboundHttp
+from owncast_core.domain import jsontext
 from owncast_core.domain.notifications import DirectoryPing, DirectoryReply
 from owncast_core.errors import DeliveryFailed, ValidationError
 
@@ -28,6 +29,6 @@ class HttpxDirectoryClient:
                                       headers={"Content-Type": "application/json", "User-Agent": "Owncast-py"},
                                       timeout=timeout, max_body=MAX_REPLY_BYTES)
         try:
-            return DirectoryReply.from_json(json.loads(reply.body))
+            return DirectoryReply.from_json(jsontext.loads(reply.body))
         except (ValueError, ValidationError):
             raise DeliveryFailed(f"the directory answered HTTP {reply.status} without a JSON reply") from None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from owncast_adapters.outbound import OutboundHttp
+from owncast_core.domain import jsontext
 from owncast_core.domain.notifications import DiscordMessage
 from owncast_core.errors import DeliveryFailed
 
@@ -34,7 +35,7 @@ class HttpxDiscordNotifier:
 
 def _reason(body: bytes) -> str:
     try:
-        data = json.loads(body)
+        data = jsontext.loads(body)
     except ValueError:
         return ""
     message = data.get("message") if isinstance(data, dict) else None

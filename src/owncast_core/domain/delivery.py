@@ -16,13 +16,14 @@ survives a restart.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Final
 from urllib.parse import urlsplit
+
+from owncast_core.domain import jsontext
 
 RETRY_DELAYS: Final = (60.0, 300.0, 1800.0, 7200.0, 21600.0)
 MAX_RETRY_AFTER: Final = 21600.0
@@ -66,7 +67,7 @@ class QueuedDelivery:
 def activity_type(body: bytes) -> str:
     """The ``type`` of a serialised activity (``Create``, ``Update``...), ``""`` if unreadable."""
     try:
-        value = json.loads(body)
+        value = jsontext.loads(body)
     except (ValueError, UnicodeDecodeError):
         return ""
     kind = value.get("type") if isinstance(value, dict) else None

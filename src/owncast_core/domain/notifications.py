@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from owncast_core.domain import jsontext
 from owncast_core.domain.config_rules import is_valid_url
 from owncast_core.domain.geo import names_local_host
 from owncast_core.errors import ValidationError
@@ -75,7 +76,7 @@ class PushSubscription:
         if len(text) > MAX_DESTINATION_LENGTH:
             raise ValidationError("destination is too long for a push subscription")
         try:
-            data = json.loads(text)
+            data = jsontext.loads(text)
         except ValueError:
             raise ValidationError("destination is not valid JSON (expected a PushSubscription)") from None
         if not isinstance(data, dict):

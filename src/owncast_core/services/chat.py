@@ -9,12 +9,12 @@ webhook sender takes it from the bus too, and the ``ChatJournal`` persists it ri
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from owncast_core.domain import jsontext
 from owncast_core.domain.chat import (
     CLOSE_PAYLOAD_SIZE,
     ENGAGEMENT_EVENTS,
@@ -292,7 +292,7 @@ class ChatService:
             self._notify(client, Notices.FILTERED)
             return
         try:
-            event = json.loads(data.replace("\n", " ").strip())
+            event = jsontext.loads(data.replace("\n", " ").strip())
         except ValueError:
             event = None
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):

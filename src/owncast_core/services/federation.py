@@ -28,6 +28,7 @@ from typing import Any, Final, Protocol
 from owncast_core import __version__
 from owncast_core.domain import activitypub as ap
 from owncast_core.domain import http_signatures as sig
+from owncast_core.domain import jsontext
 from owncast_core.domain.activitypub import FederatedAction, Follower, LocalActor, OutboxItem, RemoteActor
 from owncast_core.domain.config import DEFAULTS, Keys
 from owncast_core.domain.delivery import RETRY_DELAYS, CircuitBreakers, delivery_domain
@@ -532,7 +533,7 @@ class FederationService:
         """
         self._actor_named(username)
         try:
-            activity = json.loads(body)
+            activity = jsontext.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ValidationError("the body is not JSON") from exc
         if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
@@ -607,7 +608,7 @@ class FederationService:
         if reply.status != 200:
             raise SignatureRejected(f"could not fetch the signer {iri}: HTTP {reply.status}")
         try:
-            actor = RemoteActor.parse(json.loads(reply.body))
+            actor = RemoteActor.parse(jsontext.loads(reply.body))
         except (ValueError, UnicodeDecodeError) as exc:
             raise SignatureRejected(f"could not read the signer {iri}: {exc}") from exc
         if actor.iri != iri:

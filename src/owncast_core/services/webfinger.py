@@ -6,9 +6,9 @@ account's server's "follow this" page).
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
 
+from owncast_core.domain import jsontext
 from owncast_core.domain.chat_auth import fediverse_account, webfinger_url
 from owncast_core.errors import DeliveryFailed, DeliveryRefused, ValidationError
 from owncast_core.ports.activitypub import FederationHttp
@@ -44,7 +44,7 @@ class WebFingerLookup:
         if reply.status != 200:
             raise ValidationError(f"{name}@{host} was not found (WebFinger answered HTTP {reply.status})")
         try:
-            document = json.loads(reply.body)
+            document = jsontext.loads(reply.body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ValidationError(f"{host} sent an unreadable WebFinger document") from exc
         if not isinstance(document, dict):

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from owncast_core.domain import jsontext
 from owncast_core.errors import NotFoundError, StorageError, ValidationError
 from owncast_core.services.admin_config import SETTER_NAMES, AdminConfigService
 from owncast_core.services.config import ConfigService
@@ -37,7 +36,7 @@ def routes(*, admin: AdminConfigService, views: ConfigViews, config: ConfigServi
         if len(raw) > MAX_SETTER_BODY:
             return simple(False, "value is too large")
         try:
-            body = json.loads(raw) if raw.strip() else None
+            body = jsontext.loads(raw) if raw.strip() else None
         except ValueError:
             return simple(False, "unable to parse new value")
         try:

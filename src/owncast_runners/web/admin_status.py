@@ -3,13 +3,13 @@ player metrics collector ``POST /api/metrics/playback``."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from owncast_core.domain import jsontext
 from owncast_core.domain.config import Keys
 from owncast_core.domain.stats import PlaybackReport
 from owncast_core.errors import ValidationError
@@ -89,7 +89,7 @@ def routes(*, status: StatusService, stats: StatsService, config: ConfigService,
         if len(raw) > MAX_PLAYBACK_BODY:
             return bad_request("payload too large")
         try:
-            data = json.loads(raw)
+            data = jsontext.loads(raw)
         except ValueError:  # also bad UTF-8: a clear message, not the parser's
             return bad_request("request body must be a JSON object with playback metrics")
         try:

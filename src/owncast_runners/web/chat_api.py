@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from owncast_core.domain import jsontext
 from owncast_core.domain.chat import ChatUser
 from owncast_core.errors import AuthenticationError, PermissionDenied
 from owncast_core.services.chat import ChatService
@@ -59,7 +59,7 @@ async def json_body(request: Request) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        return jsontext.loads(raw)
     except ValueError:
         return None
 

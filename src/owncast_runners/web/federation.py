@@ -12,7 +12,6 @@ maps every refusal to 400/401/403/503 (see ``inbox``), never to a 500.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -21,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from owncast_core.domain import jsontext
 from owncast_core.domain.activitypub import ACTIVITY_JSON, JRD_JSON, is_activitypub_accept
 from owncast_core.errors import (
     FederationDisabled,
@@ -257,7 +257,7 @@ def routes(*, federation: FederationService, config: ConfigService) -> list[Base
     async def remote_follow(request: Request) -> Response:
         """``POST /api/remotefollow`` ``{account}`` -> ``{redirectUrl}`` (reference §1.2)."""
         try:
-            body = json.loads(await request.body())
+            body = jsontext.loads(await request.body())
         except ValueError:
             return simple(False, "unable to parse request")
         account = body.get("account") if isinstance(body, dict) else None
