@@ -8,6 +8,7 @@ from typing import Any
 import av
 import pytest
 
+from owncast_adapters.video.transcoder.logsample import worth_logging
 from owncast_adapters.video.transcoder.pipeline import read_all
 
 
@@ -60,3 +61,7 @@ def test_pyavs_index_error_at_the_end_of_a_stream_that_gained_a_stream_is_the_en
     handled: list[Any] = []
     assert read_all(demuxer.demux, handled.append) is None
     assert handled == [1, 2] and "gained a stream mid-way" in caplog.text
+
+
+def test_repeated_problems_are_logged_three_times_then_every_thousandth() -> None:
+    assert [n for n in range(1, 3001) if worth_logging(n)] == [1, 2, 3, 1000, 2000, 3000]

@@ -27,6 +27,7 @@ from owncast_adapters.video.transcoder.diskio import is_disk_full
 from owncast_adapters.video.transcoder.events import EventWriter, ThumbnailWritten, TranscoderFailed
 from owncast_adapters.video.transcoder.framerate import DropPredictor
 from owncast_adapters.video.transcoder.frames import copy_packet
+from owncast_adapters.video.transcoder.logsample import worth_logging
 from owncast_adapters.video.transcoder.master import MasterPlaylistPublisher
 from owncast_adapters.video.transcoder.thumbnail import PreviewMaker, Thumbnailer
 from owncast_adapters.video.transcoder.timeline import InputTimeline, Jump
@@ -224,7 +225,7 @@ class Pipeline:
             return list(stream.codec_context.decode(packet))
         except av.error.FFmpegError as exc:
             count = self._undecodable[stream.type] = self._undecodable.get(stream.type, 0) + 1
-            if count <= 3 or count % 1000 == 0:  # a publisher sending garbage must not flood the log
+            if worth_logging(count):
                 logger.warning("could not decode %s data (%d time(s) so far): %s", stream.type, count, exc)
             return []
 
@@ -356,7 +357,7 @@ def read_all(
             if in_a_row > max_bad:
                 logger.error("reading the broadcast failed %d times in a row: %s", in_a_row, exc)
                 return exc
-            if total <= 3 or total % 1000 == 0:
+            if worth_logging(total):
                 logger.warning("skipped a broken packet of the broadcast (%d so far): %s", total, exc)
         except av.error.FFmpegError as exc:
             logger.error("reading the broadcast failed: %s", exc)

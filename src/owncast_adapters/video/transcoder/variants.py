@@ -40,6 +40,7 @@ from owncast_adapters.video.transcoder.diskio import HlsFiles
 from owncast_adapters.video.transcoder.events import EventWriter, VariantPlaylistWritten
 from owncast_adapters.video.transcoder.framerate import FrameRateConverter
 from owncast_adapters.video.transcoder.frames import copy_frame
+from owncast_adapters.video.transcoder.logsample import worth_logging
 from owncast_adapters.video.transcoder.master import MasterPlaylistPublisher
 from owncast_adapters.video.transcoder.playlists import PlaylistWatcher
 from owncast_adapters.video.transcoder.scaling import output_size
@@ -159,7 +160,8 @@ def _copyable_or_encoded(
 class VariantWorker:
     """The thread producing variant ``index`` of ``job``, or the caller's when ``inline``.
 
-    ``video_in``/``audio_in`` are the input streams (``None`` when absent). The decode thread
+    ``video_in``/``audio_in`` are the input streams (``None`` when absent); ``audio_shape`` is
+    what its audio encoder is opened for (needed when the variant encodes audio). The decode thread
     calls ``put`` (blocking when the queue is full; inline: encoding and muxing right away)
     and ``finish`` then ``join`` at the end.
     """
@@ -184,10 +186,7 @@ class VariantWorker:
         self._playlist = os.path.join(self.directory, "stream.m3u8")
         self._video_in = video_in
         self._audio_in = audio_in
-        if audio_in is not None and audio_shape is None:
-            context = audio_in.codec_context
-            audio_shape = AudioShape(context.format.name, context.layout.name, context.sample_rate)
-        self._audio_shape = audio_shape or AudioShape("fltp", "stereo", 48000)
+        self._audio_shape = audio_shape  # what the audio encoder is opened for (see ``encoder_shape``)
         self._events = events
         self._master = master
         self._on_failure = on_failure
@@ -336,7 +335,7 @@ class VariantWorker:
             assert self._video_in is not None
             self._video_out = out.add_stream_from_template(self._video_in)
         if self.encodes_audio:
-            assert self._audio_in is not None
+            assert self._audio_in is not None and self._audio_shape is not None, "encoding audio needs its shape"
             audio_out = out.add_stream(
                 "aac",
                 rate=self._audio_shape.rate,
@@ -384,7 +383,7 @@ class VariantWorker:
         fixed = guard.fix(packet.pts, packet.dts)
         if fixed is not None:
             # The muxer would refuse the packet and end the broadcast; the ffmpeg CLI does this.
-            if guard.fixed == 1 or guard.fixed % 1000 == 0:
+            if worth_logging(guard.fixed):
                 logger.warning(
                     "variant %d: %s packet with dts %s (none, or not after the previous one's); "
                     "given %d (%d so far)", self.index, stream.type, packet.dts, fixed[1], guard.fixed,
@@ -397,7 +396,7 @@ class VariantWorker:
             # convert (passthrough; it may be one the muxer held back for interleaving, not
             # this one): the muxer drops it, and the broadcast goes on.
             self._invalid += 1
-            if self._invalid <= 3 or self._invalid % 1000 == 0:
+            if worth_logging(self._invalid):
                 logger.warning(
                     "variant %d: the muxer dropped a broken packet (%d so far): %s", self.index, self._invalid, exc
                 )
