@@ -29,6 +29,7 @@ class WebhookReceiver:
     _server: asyncio.Server | None = None
     _arrived: asyncio.Condition | None = None
     _hanging: set[asyncio.StreamWriter] = field(default_factory=set)
+    _accepted: set[asyncio.StreamWriter] = field(default_factory=set)  # every connection not yet closed
     _stopping: bool = False
 
     @property
@@ -50,14 +51,23 @@ class WebhookReceiver:
             self._server.close()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 5
-        while True:
+        quiet = 0
+        while quiet < 3 and loop.time() < deadline:
             await asyncio.sleep(0.01)  # handlers of just-accepted connections see ``_stopping`` and close
             for writer in list(self._hanging):
                 await _close(writer)
             self._hanging.clear()
-            # Python 3.11's Server.wait_closed() does not wait for connections; its count does.
-            if self._server is None or getattr(self._server, "_active_count", 0) == 0 or loop.time() > deadline:
-                break
+            # Python 3.11's Server.wait_closed() does not wait for connections; its count does. A
+            # connection the loop accepted just before the close may still attach: wait until
+            # the count stays at zero for a few ticks.
+            idle = self._server is None or getattr(self._server, "_active_count", 0) == 0
+            quiet = quiet + 1 if idle else 0
+        # Whatever is still open now (a deadline under heavy load) is cut at once, so no
+        # transport is left for the garbage collector to warn about.
+        for writer in list(self._accepted):
+            writer.transport.abort()
+        self._accepted.clear()
+        await asyncio.sleep(0)  # let the aborted transports' connection_lost run
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2)
@@ -69,8 +79,10 @@ class WebhookReceiver:
         return list(self.requests)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._accepted.add(writer)
         if self._stopping:
             await _close(writer)
+            self._accepted.discard(writer)
             return
         self._hanging.add(writer)  # every open connection is closed by ``stop``
         try:
@@ -105,6 +117,7 @@ class WebhookReceiver:
             await writer.drain()
         await _close(writer)
         self._hanging.discard(writer)
+        self._accepted.discard(writer)
 
 
 async def _close(writer: asyncio.StreamWriter) -> None:
